@@ -1,0 +1,51 @@
+# The two commands a new user runs are `make demo` and `make test`; each does all of its own setup.
+# Everything downloaded (venv, jars, browser) lands in ignored folders: .venv/, .cache/, .stack/, build/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV_DIR := .venv
+PY := $(VENV_DIR)/bin/python
+VENV := $(VENV_DIR)/.installed
+STACK := $(PY) deploy/local/stack.py
+BROKERS ?= 1
+SPARK ?= local
+PYTEST_ARGS ?=
+export BROKERS SPARK
+
+.PHONY: help venv jars up status down clean-stack test test-unit demo bench
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(VENV): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
+	  { echo "error: Python 3.11 or newer is needed as $(PYTHON) (set PYTHON=/path/to/python3.11)" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV_DIR)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(VENV) ## create .venv and install the suite with its dev extra
+
+jars: venv ## fetch the pinned Kafka, Hadoop and Spark connector jars into .cache/jars
+	$(STACK) fetch
+
+up: venv ## start Kafka + HDFS (+ Spark with SPARK=standalone) on 127.0.0.1; BROKERS=3 for a 3-node KRaft cluster
+	$(STACK) up --brokers $(BROKERS) --spark $(SPARK)
+
+status: venv ## show which local daemons run
+	@$(STACK) status
+
+down: venv ## stop the local daemons (data is kept)
+	@$(STACK) down
+
+clean-stack: down ## stop the stack and wipe its data and logs
+	rm -rf .stack
+
+test: venv browser ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: venv ## the tests that need no services
+	$(PY) -m pytest -m 'not integration' $(PYTEST_ARGS)
+
+-include mk/*.mk
