@@ -49,3 +49,6 @@ test-unit: venv ## the tests that need no services
 	$(PY) -m pytest -m 'not integration' $(PYTEST_ARGS)
 
 -include mk/*.mk
+
+demo: venv ## the whole pipeline on the local stack: replay -> Kafka -> Spark -> HDFS -> live tag cloud; Ctrl-C stops it
+	$(PY) deploy/local/demo.py

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import socket
 import subprocess
@@ -20,19 +19,19 @@ from pathlib import Path
 from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "deploy" / "local"))
+
+from localstack.cli import read_env  # noqa: E402
+from localstack.toolchain import spark_connector_jars  # noqa: E402
+
 STACK = [sys.executable, str(REPO / "deploy" / "local" / "stack.py")]
 KAFKA_IMAGE = "apache/kafka:4.3.1"
 HADOOP_IMAGE = "apache/hadoop:3.5.0"
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """Parse the `export K=V` lines the launcher writes."""
-    env: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = shlex.split(value)[0] if value else ""
-    return env
+    """Parse the `export K=V` lines the launcher writes (the launcher's own reader)."""
+    return read_env(path.parent)
 
 
 def external_env() -> dict[str, str] | None:
@@ -117,9 +116,6 @@ def complete(env: dict[str, str]) -> dict[str, str]:
     """Fill in the Spark settings an external or container stack may not name."""
     env = dict(env)
     if not env.get("SPARK_KAFKA_JARS"):
-        sys.path.insert(0, str(REPO / "deploy" / "local"))
-        from localstack.toolchain import spark_connector_jars
-
         env["SPARK_KAFKA_JARS"] = ",".join(str(j) for j in spark_connector_jars())
     env.setdefault("SPARK_MASTER", f"local[{min(os.cpu_count() or 2, 2)}]")
     if not env.get("SPARK_HOME"):

@@ -122,6 +122,22 @@ def up(stack_dir: Path, shape: Shape) -> None:
           f"HDFS {env['HDFS_URL']} / WebHDFS {env['WEBHDFS_URL']}, Spark {master}; endpoints in {stack_dir / 'env'}")
 
 
+def is_running(stack_dir: Path) -> bool:
+    """True when the stack was set up here and every one of its daemons runs."""
+    shape = _load_shape(stack_dir)
+    return shape is not None and all(procs.running_pid(p, stack_dir) for _, p, _ in _services(stack_dir, shape))
+
+
+def read_env(stack_dir: Path) -> dict[str, str]:
+    """The endpoints `up` wrote to <stack_dir>/env."""
+    env: dict[str, str] = {}
+    for line in (stack_dir / "env").read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    return env
+
+
 def status(stack_dir: Path) -> int:
     shape = _load_shape(stack_dir)
     if shape is None:

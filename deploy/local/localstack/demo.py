@@ -1,0 +1,181 @@
+"""`make demo`: the whole pipeline on the local stack, until Ctrl-C.
+
+Starts the stack if needed, submits TweeTics with spark-submit, replays the committed demo recording in a loop
+(or streams live from X when X_BEARER_TOKEN is set), serves Tweetviz, prints the URL, and on Ctrl-C stops
+every process it started, the stack included when it started the stack.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import procs
+from .cli import Shape, _load_shape, down, is_running, read_env, up
+from .errors import StackError
+from .toolchain import REPO
+
+logger = logging.getLogger("localstack.demo")
+DEMO_RECORDING = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Pipeline:
+    """The demo's child processes, each in its own process group so a stop reaches its children too."""
+
+    stack_dir: Path
+    children: dict[str, tuple[int, Path]] = field(default_factory=dict)
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        d = self.stack_dir / "demo"
+        d.mkdir(parents=True, exist_ok=True)
+        log = d / f"{name}.log"
+        log.write_bytes(b"")
+        pid = procs.start(name, argv, d / f"{name}.pid", log, env=env)
+        self.children[name] = (pid, log)
+
+    def dead(self) -> list[tuple[str, Path]]:
+        return [(n, log) for n, (pid, log) in self.children.items() if not procs.alive(pid)]
+
+    def stop(self) -> None:
+        # Producer first (it flushes what it holds), then the job, then the dashboard.
+        for name in ("tweetpub", "tweetics", "tweetviz"):
+            if name not in self.children:
+                continue
+            pid, _ = self.children.pop(name)
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                continue
+            deadline = time.monotonic() + 20
+            while procs.alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if procs.alive(pid):
+                os.killpg(pid, signal.SIGKILL)
+            (self.stack_dir / "demo" / f"{name}.pid").unlink(missing_ok=True)
+            print(f"demo: stopped {name}", file=sys.stderr)
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.status == 200
+    except Exception:
+        return False
+
+
+def _wipe_hdfs(webhdfs: str, path: str) -> None:
+    req = urllib.request.Request(f"{webhdfs}/webhdfs/v1{path}?op=DELETE&recursive=true&user.name=tweetics", method="DELETE")
+    with urllib.request.urlopen(req, timeout=10):
+        pass
+
+
+def _ensure_topics(bootstrap: str, topic: str, partitions: int) -> None:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    existing = admin.list_topics(timeout=10).topics
+    new = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in (topic, f"{topic}.dlq") if t not in existing]
+    for fut in (admin.create_topics(new).values() if new else []):
+        fut.result(timeout=30)
+
+
+def run(args: argparse.Namespace) -> int:
+    stack_dir = Path(args.dir).resolve()
+    started_stack = not is_running(stack_dir)
+    up(stack_dir, _load_shape(stack_dir) or Shape() if not started_stack else Shape())
+    env = read_env(stack_dir)
+    child_env = {**env, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
+                 "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
+    pipeline = Pipeline(stack_dir)
+    stopping = False
+
+    def on_signal(signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        _ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], args.topic, 2)
+        # A fresh output and checkpoint each run: the replay's event times start at "now" again.
+        _wipe_hdfs(env["WEBHDFS_URL"], args.hdfs_root)
+        output = f"{env['HDFS_URL']}{args.hdfs_root}/tweetics"
+        pipeline.start("tweetics", [str(BIN / "tweetics"), "submit", "--master", env["SPARK_MASTER"],
+                                    "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic,
+                                    "--output", output, "--checkpoint", f"{env['HDFS_URL']}{args.hdfs_root}/checkpoints",
+                                    "--window", "1 minute", "--slide", "1 minute", "--watermark", "2 minutes",
+                                    "--trigger", args.trigger, "--starting-offsets", "latest"], child_env)
+        webhdfs_data = env["WEBHDFS_URL"].replace("http://", "webhdfs://") + f"{args.hdfs_root}/tweetics"
+        pipeline.start("tweetviz", [str(BIN / "tweetviz"), "serve", "--data", webhdfs_data,
+                                    "--host", "127.0.0.1", "--port", str(args.port)], child_env)
+        # The job must be consuming before the producer starts: it reads from "latest".
+        deadline = time.monotonic() + 180
+        while not stopping and time.monotonic() < deadline and not _job_started(env["WEBHDFS_URL"], args.hdfs_root):
+            _check(pipeline)
+            time.sleep(1)
+        if os.environ.get("X_BEARER_TOKEN"):
+            source = "the live X API v2 filtered stream"
+            argv = [str(BIN / "tweetpub"), "stream", "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic]
+        else:
+            source = f"{DEMO_RECORDING.relative_to(REPO)} (looping, {args.speed}x the recorded pace)"
+            argv = [str(BIN / "tweetpub"), "replay", str(DEMO_RECORDING), "--loop", "--speed", str(args.speed),
+                    "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic]
+        pipeline.start("tweetpub", argv, child_env)
+        url = f"http://127.0.0.1:{args.port}/"
+        print(f"\ndemo: tweets from {source}\ndemo: open {url}  (a cloud shows within a minute; Ctrl-C stops everything)\n"
+              f"demo: logs in {stack_dir / 'demo'}", flush=True)
+        while not stopping:
+            _check(pipeline)
+            time.sleep(1)
+        return 0
+    except StackError as exc:
+        print(f"demo: error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        pipeline.stop()
+        if started_stack and not args.keep_stack:
+            down(stack_dir)
+
+
+def _job_started(webhdfs: str, root: str) -> bool:
+    """The query has committed its first offsets (checkpoint/offsets exists and lists a batch)."""
+    try:
+        with urllib.request.urlopen(f"{webhdfs}/webhdfs/v1{root}/checkpoints/offsets?op=LISTSTATUS&user.name=tweetics", timeout=3) as r:
+            return bool(json.load(r)["FileStatuses"]["FileStatus"])
+    except Exception:
+        return False
+
+
+def _check(pipeline: Pipeline) -> None:
+    dead = pipeline.dead()
+    if dead:
+        name, log = dead[0]
+        raise StackError(f"{name} exited unexpectedly; see its log: {log}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="demo", description="Run the whole pipeline on the local stack until Ctrl-C.")
+    p.add_argument("--dir", default=os.environ.get("STACK_DIR") or str(REPO / ".stack"), help="stack directory (env STACK_DIR)")
+    p.add_argument("--port", type=int, default=int(os.environ.get("TWEETVIZ_PORT") or 8050), help="dashboard port (env TWEETVIZ_PORT)")
+    p.add_argument("--topic", default=os.environ.get("TWEETPUB_TOPIC") or "tweets", help="Kafka topic (env TWEETPUB_TOPIC)")
+    p.add_argument("--speed", type=float, default=float(os.environ.get("DEMO_SPEED") or 10), help="replay pace, times the recorded one (env DEMO_SPEED)")
+    p.add_argument("--trigger", default=os.environ.get("DEMO_TRIGGER") or "2 seconds", help="TweeTics trigger interval (env DEMO_TRIGGER)")
+    p.add_argument("--hdfs-root", default="/demo", help="HDFS folder for the demo's output and checkpoints")
+    p.add_argument("--keep-stack", action="store_true", help="leave the stack running on exit even if the demo started it")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("localstack.kafka.client").setLevel(logging.CRITICAL)
+    try:
+        return run(args)
+    except StackError as exc:
+        print(f"demo: error: {exc}", file=sys.stderr)
+        return 2
