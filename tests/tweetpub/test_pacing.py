@@ -1,0 +1,38 @@
+"""Pacing strategies (due times only; no sleeping, no timing assertions)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tweetpub.sources.pacing import Pacer, RatePacer, TimelinePacer
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def test_fast_is_due_now() -> None:
+    assert abs(Pacer().due(T0) - Pacer().due(None)) < 60
+
+
+def test_rate_spaces_tweets_evenly() -> None:
+    p = RatePacer(4)
+    dues = [p.due(None) for _ in range(5)]
+    assert [round(b - a, 6) for a, b in zip(dues, dues[1:])] == [0.25] * 4
+
+
+def test_timeline_scales_gaps_and_restarts() -> None:
+    p = TimelinePacer(10)
+    first = p.due(T0)
+    assert p.due(T0 + timedelta(seconds=30)) - first == pytest.approx(3.0)
+    assert p.due(T0 - timedelta(seconds=5)) == pytest.approx(first)  # out of order: due at once
+    p.restart()
+    again = p.due(T0 + timedelta(seconds=100))
+    assert p.due(T0 + timedelta(seconds=120)) - again == pytest.approx(2.0)
+
+
+def test_bad_values() -> None:
+    with pytest.raises(ValueError):
+        RatePacer(0)
+    with pytest.raises(ValueError):
+        TimelinePacer(-1)

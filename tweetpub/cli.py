@@ -1,0 +1,346 @@
+"""The ``tweetpub`` command line: replay, generate, stream, record.
+
+Every user mistake (bad option, missing file, unreachable broker) ends with one ``error:`` line
+on stderr and a non-zero exit, never a traceback. Exit codes: 0 ok, 1 records not delivered,
+2 usage or input error, 3 Kafka unreachable, 128+N stopped by signal N.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import sys
+import threading
+from datetime import timezone
+from typing import Any, Callable
+
+import click
+
+from tweetpub import config
+from tweetpub.exceptions import KafkaUnavailable, SourceError, TweetpubError, UsageError
+
+logger = logging.getLogger("tweetpub")
+
+EXIT_UNDELIVERED, EXIT_USAGE, EXIT_KAFKA = 1, 2, 3
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.DEBUG if verbose > 1 else logging.INFO
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # librdkafka's own chatter (connection retries...) only with -vv: the CLI reports failures itself.
+    logging.getLogger("tweetpub.rdkafka").setLevel(logging.DEBUG if verbose > 1 else logging.CRITICAL)
+    if verbose == 0:
+        logging.getLogger("tweetpub.producer").setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn tweetpub's own exceptions into one error line and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except KafkaUnavailable as exc:
+            _fail(str(exc), EXIT_KAFKA)
+        except (UsageError, SourceError) as exc:
+            _fail(str(exc), EXIT_USAGE)
+        except TweetpubError as exc:
+            _fail(str(exc), EXIT_UNDELIVERED)
+
+    return wrapper
+
+
+def kafka_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Flags shared by every command that writes to Kafka."""
+    opts = [
+        click.option("--bootstrap-servers", envvar="KAFKA_BOOTSTRAP_SERVERS", metavar="HOST:PORT[,...]",
+                     help="Kafka brokers. [env: KAFKA_BOOTSTRAP_SERVERS]"),
+        click.option("--topic", envvar="TWEETPUB_TOPIC", default=config.DEFAULT_TOPIC, show_default=True,
+                     help="Topic for tweets. [env: TWEETPUB_TOPIC]"),
+        click.option("--dlq-topic", envvar="TWEETPUB_DLQ_TOPIC", metavar="TOPIC",
+                     help="Dead-letter topic. [default: <topic>.dlq]"),
+        click.option("--partitions", type=click.IntRange(1), default=1, show_default=True,
+                     help="Partitions for topics tweetpub has to create."),
+        click.option("--kafka-config", "kafka_pairs", multiple=True, metavar="KEY=VALUE",
+                     help="Extra librdkafka setting, repeatable (TLS/SASL: security.protocol, sasl.*, ssl.*)."),
+        click.option("--kafka-config-file", envvar="TWEETPUB_KAFKA_CONFIG_FILE", type=click.Path(dir_okay=False),
+                     help="Properties file of extra librdkafka settings. [env: TWEETPUB_KAFKA_CONFIG_FILE]"),
+        click.option("--compression", type=click.Choice(["none", "gzip", "snappy", "lz4", "zstd"]),
+                     default=config.DEFAULT_COMPRESSION, show_default=True, help="compression.type"),
+        click.option("--linger-ms", type=click.IntRange(0, 900000), default=config.DEFAULT_LINGER_MS,
+                     show_default=True, help="linger.ms: how long to wait to fill a batch."),
+        click.option("--batch-size", type=click.IntRange(1), default=config.DEFAULT_BATCH_SIZE,
+                     show_default=True, help="batch.size in bytes."),
+        click.option("--timeout", type=click.FloatRange(0.1), default=10.0, show_default=True,
+                     help="Seconds to wait for the brokers before giving up."),
+        click.option("--flush-timeout", type=click.FloatRange(0), default=30.0, show_default=True,
+                     help="Seconds to wait for outstanding records on exit."),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--track`` / ``--locations`` with the demo's defaults."""
+    func = click.option("--locations", multiple=True, envvar="TWEETPUB_LOCATIONS", metavar="W,S,E,N[,...]",
+                        help="Boxes, SW corner first; repeatable or a comma list of 4n numbers. "
+                             f"[default: {config.DEFAULT_LOCATIONS}] [env: TWEETPUB_LOCATIONS]")(func)
+    func = click.option("--track", envvar="TWEETPUB_TRACK", default=config.DEFAULT_TRACK, metavar="PHRASES",
+                        help="Comma = OR, space = AND. [default: the 23 demo words] [env: TWEETPUB_TRACK]")(func)
+    return func
+
+
+def _kafka_extra(pairs: tuple[str, ...], path: str | None) -> dict[str, str]:
+    from tweetpub.kafkaconf import parse_pairs, read_properties
+
+    extra = read_properties(path) if path else {}
+    extra.update(parse_pairs(pairs))
+    return extra
+
+
+def _make_producer(kw: dict[str, Any]) -> Any:
+    from tweetpub.kafkaconf import client_config, producer_config
+    from tweetpub.producer import TweetProducer
+
+    extra = _kafka_extra(kw["kafka_pairs"], kw["kafka_config_file"])
+    bootstrap = kw["bootstrap_servers"] or ""
+    common = client_config(bootstrap, extra)
+    pconf = producer_config(bootstrap, compression=kw["compression"], linger_ms=kw["linger_ms"],
+                            batch_size=kw["batch_size"], extra=extra)
+    producer = TweetProducer(pconf, common, timeout=kw["timeout"])
+    producer.topic = kw["topic"]
+    producer.dlq_topic = kw["dlq_topic"] or kw["topic"] + config.DLQ_SUFFIX
+    producer.ensure_topics({producer.topic: kw["partitions"], producer.dlq_topic: 1})
+    return producer, common
+
+
+class _Signals:
+    """First SIGINT/SIGTERM: stop cleanly (flush, summary). A second one: default action."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.signum = 0
+
+    def __enter__(self) -> "_Signals":
+        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        return self
+
+    def _handle(self, signum: int, _frame: Any) -> None:
+        if self.stop.is_set():
+            signal.signal(signum, signal.SIG_DFL)
+            signal.raise_signal(signum)
+        self.signum = signum
+        self.stop.set()
+        logger.warning("got %s: stopping after flushing", signal.Signals(signum).name)
+
+    def __exit__(self, *exc: Any) -> None:
+        for s, h in self._old.items():
+            signal.signal(s, h)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-v", "--verbose", count=True, help="More logging (-vv: debug, with librdkafka's own logs).")
+@click.version_option(package_name="tweetics-suite", prog_name="tweetpub")
+def main(verbose: int) -> None:
+    """tweetpub: geo-boxed, keyword-tracked tweets into Kafka, live or from recordings."""
+    _setup_logging(verbose)
+
+
+@main.command()
+@click.argument("files", nargs=-1, metavar="FILE...")
+@kafka_options
+@filter_options
+@click.option("--no-filter", is_flag=True, help="Produce every tweet (ignore --track/--locations).")
+@click.option("--rate", type=click.FloatRange(0, min_open=True), metavar="N", help="Emit N tweets per second.")
+@click.option("--speed", type=click.FloatRange(0, min_open=True), metavar="X",
+              help="Follow the recorded created_at gaps, X times faster (1 = real time).")
+@click.option("--loop", is_flag=True, help="Start over at the end, shifting event times so the demo looks live.")
+@click.option("--loops", type=click.IntRange(1), metavar="N", help="With --loop: stop after N passes.")
+@click.option("--resume", is_flag=True, help="Continue after the last record this file list already has in Kafka.")
+@click.option("--max-line-bytes", type=click.IntRange(1024), default=config.DEFAULT_MAX_LINE_BYTES,
+              show_default=True, help="Longer lines are dead-lettered.")
+@click.option("--status-every", type=click.FloatRange(0.1), default=5.0, show_default=True,
+              help="Seconds between status lines when stderr is not a terminal.")
+@clean_errors
+def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple[str, ...], rate: float | None,
+           speed: float | None, loop: bool, loops: int | None, resume: bool, max_line_bytes: int,
+           status_every: float, **kw: Any) -> None:
+    """Replay recorded tweet files (FILE... or - for stdin; plain or .gz) into Kafka.
+
+    Each line may be a v1.1 tweet, a flattened v2 tweet or a v2 response page (twarc2). Tweets are
+    filtered the way v1.1 statuses/filter did (track OR locations) unless --no-filter. Bad lines
+    never stop the run: they are counted and sent to the dead-letter topic.
+    """
+    from tweetpub import resume as resume_mod
+    from tweetpub.pipeline import ReplayOptions, run_replay
+    from tweetpub.sources.pacing import Pacer, RatePacer, TimelinePacer
+    from tweetpub.sources.replay import check_paths
+    from tweetpub.tweets.filters import TweetFilter, parse_locations, parse_track
+
+    paths = list(files) or ["-"]
+    if rate and speed:
+        raise UsageError("--rate and --speed exclude each other")
+    if loops and not loop:
+        loop = True
+    if loop and "-" in paths:
+        raise UsageError("--loop needs files, not stdin")
+    tweet_filter = None
+    if not no_filter:
+        boxes = parse_locations(locations or [config.DEFAULT_LOCATIONS])
+        phrases = parse_track(track)
+        if not phrases and not boxes:
+            raise UsageError("empty --track and --locations match nothing; use --no-filter to keep everything")
+        tweet_filter = TweetFilter(phrases, boxes)
+    check_paths(paths)
+    if resume and "-" in paths:
+        raise UsageError("--resume needs files, not stdin")
+    run = resume_mod.run_id(paths) if "-" not in paths else b"stdin"
+    pacer = TimelinePacer(speed) if speed else RatePacer(rate) if rate else Pacer()
+    producer, common = _make_producer(kw)
+    resume_from = {}
+    if resume:
+        for topic in (producer.topic, producer.dlq_topic):
+            resume_from[topic] = resume_mod.last_positions(common, topic, resume_mod.run_id(paths), kw["timeout"])
+        found = sum(len(v) for v in resume_from.values())
+        logger.info("resume: %s", "continuing after the records already in Kafka" if found else "nothing to skip")
+    opts = ReplayOptions(paths=paths, topic=producer.topic, dlq_topic=producer.dlq_topic, tweet_filter=tweet_filter,
+                         pacer=pacer, loop=loop, loops=(loops if loop else 1), max_line_bytes=max_line_bytes,
+                         run=run, resume_from=resume_from, flush_timeout=kw["flush_timeout"],
+                         status_every=status_every)
+    with _Signals() as sig:
+        counters = run_replay(opts, producer, sig.stop)
+    click.echo(f"summary: {counters.summary()}", err=True)
+    if producer.fatal_error:
+        _fail(f"Kafka producer failed: {producer.fatal_error}", EXIT_UNDELIVERED)
+    if counters.failed:
+        _fail(f"{counters.failed} record(s) not delivered ({producer.stats.last_error or 'flush timed out'})",
+              EXIT_UNDELIVERED)
+    if sig.signum:
+        sys.exit(128 + sig.signum)
+
+
+@main.command()
+@click.option("-n", "--count", type=click.IntRange(1), default=1000, show_default=True, help="Tweets to generate.")
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE",
+              help="Output file (.gz: gzip), - for stdout.")
+@click.option("--dialect", type=click.Choice(["v1.1", "v2", "v2-page", "mixed"]), default="mixed",
+              show_default=True, help="Line format; mixed = all three, per line.")
+@click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same bytes.")
+@click.option("--malformed", type=click.IntRange(0), default=0, show_default=True,
+              help="Also write this many bad lines (truncated JSON, bad bytes, deletes, limits).")
+@click.option("--start", default="2026-11-21T09:00:00Z", show_default=True, help="First created_at (ISO-8601).")
+@click.option("--duration", type=click.FloatRange(0), default=1800.0, show_default=True,
+              help="Recorded timeline span in seconds.")
+@click.option("--inside", "inside_fraction", type=click.FloatRange(0, 1), default=0.7, show_default=True,
+              help="Share of tweets located in the Boston box (the rest are outside or unlocated).")
+@clean_errors
+def generate(count: int, output: str, dialect: str, seed: int, malformed: int, start: str, duration: float,
+             inside_fraction: float) -> None:
+    """Write a synthetic, deterministic recording that replay reads."""
+    from tweetpub.generate import GenOptions, generate as gen, open_output
+    from tweetpub.tweets.times import parse_iso_time
+
+    try:
+        start_dt = parse_iso_time(start)
+    except ValueError:
+        raise UsageError(f"--start is not an ISO-8601 time: {start!r}") from None
+    opts = GenOptions(count=count, dialect=dialect, seed=seed, start=start_dt.astimezone(timezone.utc),
+                      duration=duration, malformed=malformed, inside_fraction=inside_fraction)
+    try:
+        out = open_output(output)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}") from None
+    try:
+        lines = gen(opts, out)
+    finally:
+        if output != "-":
+            out.close()
+    click.echo(f"wrote {lines} lines ({count} tweets, {malformed} bad) to {output}", err=True)
+
+
+def _live_filter(track: str, locations: tuple[str, ...]) -> tuple[list[str], list[Any]]:
+    from tweetpub.tweets.filters import parse_locations, parse_track
+
+    phrases = [" ".join(p) for p in parse_track(track)]
+    boxes = parse_locations(locations or [config.DEFAULT_LOCATIONS])
+    return phrases, boxes
+
+
+def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Flags of the live X API commands (stream, record)."""
+    opts = [
+        click.option("--bearer-token-file", envvar="X_BEARER_TOKEN_FILE", type=click.Path(dir_okay=False),
+                     help="File holding the X API bearer token (else env X_BEARER_TOKEN). [env: X_BEARER_TOKEN_FILE]"),
+        click.option("--api-base", envvar="TWEETPUB_API_BASE", default="https://api.x.com", show_default=True,
+                     help="X API base URL. [env: TWEETPUB_API_BASE]"),
+        click.option("--access-level", type=click.Choice(["free", "basic", "pro", "enterprise"]), default="pro",
+                     show_default=True, help="Your API tier: bounds rule count and length."),
+        click.option("--rule-tag", default="tweetpub", show_default=True, help="Tag of the rules tweetpub owns."),
+        click.option("--limit", type=click.IntRange(1), help="Stop after this many tweets."),
+        click.option("--duration", type=click.FloatRange(0, min_open=True), help="Stop after this many seconds."),
+        click.option("--dry-run", is_flag=True, help="Show the rule changes, do not stream."),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+@main.command()
+@kafka_options
+@filter_options
+@live_options
+@clean_errors
+def stream(track: str, locations: tuple[str, ...], bearer_token_file: str | None, api_base: str,
+           access_level: str, rule_tag: str, limit: int | None, duration: float | None, dry_run: bool,
+           **kw: Any) -> None:
+    """Stream live tweets from the X API v2 filtered stream into Kafka.
+
+    --track/--locations become v2 rules (bounding_box tiles for the boxes).
+    """
+    from tweetpub.sources.live import run_stream
+
+    import inspect
+
+    phrases, boxes = _live_filter(track, locations)
+    producer = None if dry_run else _make_producer(kw)[0]
+    extra: dict[str, Any] = {}
+    accepted = inspect.signature(run_stream).parameters
+    if "topic" in accepted:  # the live source routes tweets and dead letters itself
+        extra["topic"] = kw["topic"]
+        extra["dlq_topic"] = kw["dlq_topic"] or kw["topic"] + config.DLQ_SUFFIX
+    summary = run_stream(track=phrases, locations=boxes, producer=producer, bearer_token_file=bearer_token_file,
+                         api_base=api_base, access_level=access_level, rule_tag=rule_tag, limit=limit,
+                         duration=duration, dry_run=dry_run, **extra)
+    click.echo(f"summary: {summary.line()}", err=True)
+
+
+@main.command()
+@filter_options
+@live_options
+@click.option("-d", "--out-dir", default="recordings", show_default=True, type=click.Path(file_okay=False),
+              help="Directory for the rotating .jsonl.gz files.")
+@click.option("--prefix", default="tweets", show_default=True, help="File name prefix.")
+@click.option("--rotate-mb", type=click.FloatRange(0, min_open=True), default=64.0, show_default=True,
+              help="Start a new file after this many MB.")
+@click.option("--rotate-seconds", type=click.FloatRange(0, min_open=True), default=3600.0, show_default=True,
+              help="Start a new file after this many seconds.")
+@clean_errors
+def record(track: str, locations: tuple[str, ...], bearer_token_file: str | None, api_base: str, access_level: str,
+           rule_tag: str, limit: int | None, duration: float | None, dry_run: bool, out_dir: str, prefix: str,
+           rotate_mb: float, rotate_seconds: float) -> None:
+    """Record the live filtered stream to rotating .jsonl.gz files that replay reads."""
+    from tweetpub.record import run_record
+
+    phrases, boxes = _live_filter(track, locations)
+    summary = run_record(track=phrases, locations=boxes, out_dir=out_dir, prefix=prefix,
+                         rotate_bytes=int(rotate_mb * 2**20), rotate_seconds=rotate_seconds,
+                         bearer_token_file=bearer_token_file, api_base=api_base, access_level=access_level,
+                         rule_tag=rule_tag, limit=limit, duration=duration, dry_run=dry_run)
+    click.echo(f"summary: {summary.line()}", err=True)

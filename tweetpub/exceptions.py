@@ -1,0 +1,42 @@
+"""Exceptions of tweetpub, all under one root so the CLI can turn them into one clean error line."""
+
+
+class TweetpubError(Exception):
+    """Root of every error tweetpub raises on purpose."""
+
+
+class UsageError(TweetpubError):
+    """A bad option value or combination (the user's mistake)."""
+
+
+class SourceError(TweetpubError):
+    """An input file cannot be opened or read at all."""
+
+
+class KafkaUnavailable(TweetpubError):
+    """The brokers cannot be reached or refuse the client."""
+
+
+class DeliveryError(TweetpubError):
+    """Records were not acknowledged by Kafka before the run ended."""
+
+
+class BadTweet(ValueError):
+    """A parsed JSON object is not a usable tweet; ``reason`` is the short dead-letter reason."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class LiveSourceError(TweetpubError):
+    """The live X API stream failed in a way retrying cannot fix (used by sources/live.py)."""
+
+
+class CredentialsError(LiveSourceError):
+    """The bearer token is missing or unreadable (never includes the token itself)."""
+
+
+class RuleLimitError(UsageError):
+    """The v2 rules needed for --track/--locations exceed the access level's limits."""

@@ -1,0 +1,407 @@
+"""Deterministic synthetic tweet recordings in every dialect tweetpub reads.
+
+Realistic enough to exercise the whole pipeline: Boston-area points and places plus tweets outside
+the box, the 23 tracked words, a Zipf-like hashtag mix with bursts, retweets, long (extended /
+note) tweets, multilingual text with Unicode hashtags, and optional bad lines (truncated JSON,
+non-UTF-8 bytes, deletes and limit notices).
+"""
+
+from __future__ import annotations
+
+import gzip
+import random
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator
+
+import orjson
+
+from tweetpub.config import TRACK_WORDS
+from tweetpub.tweets.times import format_iso_time, format_v1_time
+
+DIALECTS = ("v1.1", "v2", "v2-page", "mixed")
+
+# (name, full_name, country, bbox w,s,e,n, inside the Boston box?)
+PLACES = [
+    ("Boston", "Boston, MA", (-71.191155, 42.227926, -70.986166, 42.400819)),
+    ("Cambridge", "Cambridge, MA", (-71.160356, 42.352429, -71.064398, 42.403974)),
+    ("Somerville", "Somerville, MA", (-71.134949, 42.372946, -71.072489, 42.418260)),
+    ("Brookline", "Brookline, MA", (-71.178935, 42.294884, -71.105316, 42.352212)),
+    ("Quincy", "Quincy, MA", (-71.072057, 42.208820, -70.955418, 42.302540)),
+    ("Lowell", "Lowell, MA", (-71.382692, 42.605787, -71.271265, 42.665534)),
+    ("Salem", "Salem, MA", (-70.952520, 42.475830, -70.864670, 42.544900)),
+    ("Massachusetts", "Massachusetts, USA", (-73.508142, 41.186328, -69.858861, 42.886589)),  # overlaps
+    ("Worcester", "Worcester, MA", (-71.884966, 42.210279, -71.731671, 42.341050)),  # outside (west)
+    ("Providence", "Providence, RI", (-71.472667, 41.772313, -71.373140, 41.861897)),  # outside (south)
+    ("Portsmouth", "Portsmouth, NH", (-70.820378, 43.013750, -70.723380, 43.099210)),  # outside (north)
+    ("Manhattan", "Manhattan, NY", (-74.026675, 40.683935, -73.910408, 40.877483)),
+    ("San Francisco", "San Francisco, CA", (-122.514926, 37.708075, -122.357031, 37.833238)),
+]
+INSIDE_PLACES = 7  # the first seven lie inside the box
+
+EN_WORDS = ("the new release is out and the team is shipping today while the demo runs on a laptop "
+            "great talk about scaling clusters in production with real users and fast feedback loops "
+            "coffee meetup downtown tonight who is coming looking forward to the keynote").split()
+MULTILINGUAL = [
+    ("ja", "東京で開発者の集まりがあります", ["東京", "開発", "クラウド"]),
+    ("ar", "مؤتمر التقنية في المدينة اليوم", ["تقنية", "مرحبا", "السحابة"]),
+    ("hi", "आज तकनीकी सम्मेलन में मिलते हैं", ["महात्मा", "तकनीक", "भारत"]),
+    ("es", "Mañana hablamos de contenedores en la nube", ["mañana", "café", "Nube"]),
+    ("de", "Heute Abend Treffen in der Straße am Hafen", ["Straße", "STRASSE", "Köln"]),
+    ("el", "Συνάντηση για το λογισμικό απόψε", ["ΣΟΦΟΣ", "σοφος", "Αθήνα"]),
+    ("fr", "Rencontre développeurs ce soir à la brasserie", ["développeur", "Québec", "ﬁnance"]),
+]
+COMMON_TAGS = ["Boston", "RedSox", "BostonStrong", "MBTA", "Celtics", "snow", "coffee", "TBT", "MondayMotivation",
+               "jobs", "hiring", "startup", "AI", "MachineLearning", "DataScience", "cloud", "tech", "news",
+               "music", "food", "Patriots", "Bruins", "HarvardSquare", "MIT", "weather", "travel", "art",
+               "photography", "running", "fitness", "OpenSource", "security", "Linux", "JavaScript",
+               "rustlang", "serverless", "microservices", "CI", "SRE", "5G"]
+
+
+@dataclass
+class GenOptions:
+    """What to generate. ``duration`` is the recorded timeline span in seconds."""
+
+    count: int = 1000
+    dialect: str = "mixed"
+    seed: int = 42
+    start: datetime = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
+    duration: float = 1800.0
+    malformed: int = 0
+    inside_fraction: float = 0.7
+
+
+class _World:
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        tags = [w for w in TRACK_WORDS] + COMMON_TAGS + [f"topic{i}" for i in range(150)]
+        rng.shuffle(tags)
+        self.tags = tags
+        self.tag_weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(tags))]
+        self.users = [self._user(i) for i in range(400)]
+        self.next_id = 1_462_000_000_000_000_000 + rng.randrange(10**12)
+
+    def _user(self, i: int) -> dict[str, Any]:
+        rng = self.rng
+        name = f"{rng.choice(['dev', 'data', 'cloud', 'bos', 'ops', 'py', 'k8s', 'city'])}_{rng.choice(['fan', 'guru', 'nerd', 'life', 'lab', 'hq'])}{i}"
+        return {
+            "id": 10_000_000 + i * 7919, "id_str": str(10_000_000 + i * 7919), "name": name.replace("_", " ").title(),
+            "screen_name": name, "location": rng.choice(["Boston, MA", "Cambridge, MA", "", "New England", "Somerville"]),
+            "description": "Engineer, runner, coffee. Opinions my own. " + " ".join(rng.sample(EN_WORDS, 6)),
+            "url": None, "protected": False, "verified": rng.random() < 0.05,
+            "followers_count": int(rng.paretovariate(1.2) * 50), "friends_count": rng.randrange(20, 2000),
+            "listed_count": rng.randrange(0, 50), "favourites_count": rng.randrange(0, 20000),
+            "statuses_count": rng.randrange(10, 50000), "created_at": "Tue Mar 10 14:02:11 +0000 2009",
+            "lang": None, "profile_background_color": "C0DEED",
+            "profile_image_url_https": f"https://pbs.twimg.com/profile_images/{i}/photo_normal.jpg",
+            "default_profile": True, "default_profile_image": False,
+        }
+
+    def new_id(self) -> int:
+        self.next_id += self.rng.randrange(1_000_000, 50_000_000)
+        return self.next_id
+
+    def pick_tags(self, burst: str | None) -> list[str]:
+        k = self.rng.choices((0, 1, 2, 3, 4), weights=(20, 35, 25, 12, 8))[0]
+        chosen = self.rng.choices(self.tags, weights=self.tag_weights, k=k)
+        if burst and self.rng.random() < 0.5:
+            chosen.append(burst)
+        return chosen
+
+
+def _place_v1(p: tuple[str, str, tuple[float, float, float, float]]) -> dict[str, Any]:
+    name, full, (w, s, e, n) = p
+    return {"id": f"{zlib.crc32(full.encode()):08x}{zlib.crc32(name.encode()):08x}", "url": "https://api.twitter.com/1.1/geo/id/x.json",
+            "place_type": "admin" if "USA" in full else "city", "name": name, "full_name": full,
+            "country_code": "US", "country": "United States",
+            "bounding_box": {"type": "Polygon", "coordinates": [[[w, s], [w, n], [e, n], [e, s]]]},
+            "attributes": {}}
+
+
+class Generator:
+    """Makes tweets one by one; :meth:`lines` renders them in the requested dialect."""
+
+    def __init__(self, opts: GenOptions) -> None:
+        if opts.dialect not in DIALECTS:
+            raise ValueError(f"dialect must be one of {DIALECTS}")
+        self.opts = opts
+        self.rng = random.Random(opts.seed)
+        self.world = _World(self.rng)
+        self.places = list(PLACES)
+        self.recent: list[dict[str, Any]] = []
+
+    # -- content -------------------------------------------------------------------------------
+    def _text(self, tags: list[str], long: bool) -> tuple[str, str]:
+        rng = self.rng
+        if rng.random() < 0.15:
+            lang, sentence, ml_tags = rng.choice(MULTILINGUAL)
+            tags = tags + [rng.choice(ml_tags)]
+        else:
+            lang = "en"
+            n = rng.randrange(6, 40 if long else 14)
+            words = [rng.choice(EN_WORDS) for _ in range(n)]
+            if rng.random() < 0.55:  # a tracked word as a plain word, sometimes with punctuation
+                words.insert(rng.randrange(len(words) + 1),
+                             rng.choice(TRACK_WORDS) + rng.choice(["", "", ".", ",", "!", "?"]))
+            sentence = " ".join(words).capitalize()
+        body = sentence + " " + " ".join("#" + t for t in tags) if tags else sentence
+        return lang, body.strip()
+
+    def _point_or_place(self) -> tuple[list[float] | None, tuple | None]:
+        rng = self.rng
+        inside = rng.random() < self.opts.inside_fraction
+        pool = self.places[:INSIDE_PLACES + 1] if inside else self.places[INSIDE_PLACES + 1:]
+        place = rng.choice(pool)
+        r = rng.random()
+        if r < 0.3:
+            w, s, e, n = place[2]
+            return [round(rng.uniform(w, e), 6), round(rng.uniform(s, n), 6)], place
+        if r < 0.9:
+            return None, place
+        return None, None
+
+    def _entities(self, text: str, tags: list[str], mention: dict | None, url: str | None) -> dict[str, Any]:
+        ents: dict[str, Any] = {"hashtags": [], "urls": [], "user_mentions": [], "symbols": []}
+        pos = 0
+        for t in tags:
+            i = text.find("#" + t, pos)
+            if i >= 0:
+                ents["hashtags"].append({"text": t, "indices": [i, i + 1 + len(t)]})
+                pos = i + 1
+        if mention:
+            i = text.find("@" + mention["screen_name"])
+            ents["user_mentions"].append({"screen_name": mention["screen_name"], "name": mention["name"],
+                                          "id": mention["id"], "id_str": mention["id_str"],
+                                          "indices": [i, i + 1 + len(mention["screen_name"])]})
+        if url:
+            i = text.find("https://t.co/")
+            ents["urls"].append({"url": text[i:i + 23], "expanded_url": url,
+                                 "display_url": url.split("://", 1)[1][:26], "indices": [i, i + 23]})
+        return ents
+
+    def _base(self, when: datetime, burst: str | None) -> dict[str, Any]:
+        """A dialect-neutral tweet description."""
+        rng = self.rng
+        tags = self.world.pick_tags(burst)
+        long = rng.random() < 0.12
+        lang, text = self._text(tags, long)
+        mention = rng.choice(self.world.users) if rng.random() < 0.2 else None
+        if mention:
+            text = f"@{mention['screen_name']} {text}"
+        url = None
+        if rng.random() < 0.15:
+            url = rng.choice(["https://www.openstack.org/summit/boston-2017/", "https://kubernetes.io/docs/",
+                              "https://example.com/blog/post", "https://docs.python.org/3/"])
+            text += " https://t.co/" + "".join(rng.choice("abcdefghijkLMNOP0123456789") for _ in range(10))
+        found = [t for t in tags if ("#" + t) in text]
+        coords, place = self._point_or_place()
+        return {"id": self.world.new_id(), "when": when, "user": rng.choice(self.world.users), "text": text,
+                "lang": lang, "tags": found, "mention": mention, "url": url, "coords": coords, "place": place,
+                "long": len(text) > 140}
+
+    # -- v1.1 ----------------------------------------------------------------------------------
+    def _v1(self, b: dict[str, Any], no_entities: bool = False) -> dict[str, Any]:
+        text = b["text"]
+        ents = self._entities(text, b["tags"], b["mention"], b["url"])
+        out: dict[str, Any] = {
+            "created_at": format_v1_time(b["when"]), "id": b["id"], "id_str": str(b["id"]),
+            "text": text if not b["long"] else text[:139] + "…",
+            "source": '<a href="http://twitter.com/download/android" rel="nofollow">Twitter for Android</a>',
+            "truncated": b["long"], "in_reply_to_status_id": None, "in_reply_to_user_id": None,
+            "in_reply_to_screen_name": None, "user": b["user"], "geo": None, "coordinates": None,
+            "place": None, "contributors": None, "is_quote_status": False, "quote_count": 0, "reply_count": 0,
+            "retweet_count": 0, "favorite_count": 0, "entities": ents, "favorited": False, "retweeted": False,
+            "filter_level": "low", "lang": b["lang"], "timestamp_ms": str(int(b["when"].timestamp() * 1000)),
+        }
+        if b["long"]:
+            out["entities"] = self._entities(out["text"], [t for t in b["tags"] if "#" + t in out["text"]], None, None)
+            out["extended_tweet"] = {"full_text": text, "display_text_range": [0, len(text)], "entities": ents}
+        if b["coords"]:
+            out["coordinates"] = {"type": "Point", "coordinates": b["coords"]}
+            out["geo"] = {"type": "Point", "coordinates": [b["coords"][1], b["coords"][0]]}
+        if b["place"]:
+            out["place"] = _place_v1(b["place"])
+        if no_entities:
+            out.pop("entities", None)
+            out.get("extended_tweet", {}).pop("entities", None)
+        return out
+
+    def _v1_retweet(self, orig: dict[str, Any], when: datetime) -> dict[str, Any]:
+        user = self.rng.choice(self.world.users)
+        ou = orig["user"]["screen_name"]
+        text = f"RT @{ou}: {orig.get('extended_tweet', {}).get('full_text', orig['text'])}"[:140]
+        rid = self.world.new_id()
+        return {"created_at": format_v1_time(when), "id": rid, "id_str": str(rid), "text": text,
+                "source": orig["source"], "truncated": False, "user": user, "geo": None, "coordinates": None,
+                "place": None, "retweeted_status": orig, "is_quote_status": False, "retweet_count": 0,
+                "favorite_count": 0, "lang": orig["lang"],
+                "entities": {"hashtags": [], "urls": [], "symbols": [],
+                             "user_mentions": [{"screen_name": ou, "id_str": orig["user"]["id_str"],
+                                                "indices": [3, 4 + len(ou)]}]},
+                "timestamp_ms": str(int(when.timestamp() * 1000))}
+
+    # -- v2 ------------------------------------------------------------------------------------
+    @staticmethod
+    def _v2_user(u: dict[str, Any]) -> dict[str, Any]:
+        return {"id": u["id_str"], "name": u["name"], "username": u["screen_name"], "created_at": "2009-03-10T14:02:11.000Z",
+                "description": u["description"], "location": u["location"], "verified": u["verified"],
+                "public_metrics": {"followers_count": u["followers_count"], "following_count": u["friends_count"],
+                                   "tweet_count": u["statuses_count"], "listed_count": u["listed_count"]}}
+
+    @staticmethod
+    def _v2_place(p: tuple) -> dict[str, Any]:
+        name, full, bbox = p
+        return {"id": _place_v1(p)["id"], "full_name": full, "name": name, "country": "United States",
+                "country_code": "US", "place_type": "admin" if "USA" in full else "city",
+                "geo": {"type": "Feature", "bbox": list(bbox), "properties": {}}}
+
+    def _v2(self, b: dict[str, Any], no_entities: bool = False) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(tweet as the API returns it in ``data``, its includes)."""
+        text = b["text"]
+        t: dict[str, Any] = {"id": str(b["id"]), "text": text if not b["long"] else text[:279],
+                             "edit_history_tweet_ids": [str(b["id"])], "author_id": b["user"]["id_str"],
+                             "created_at": format_iso_time(b["when"]), "lang": b["lang"],
+                             "conversation_id": str(b["id"]), "possibly_sensitive": False,
+                             "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0}}
+        ents: dict[str, Any] = {}
+        if b["tags"]:
+            ents["hashtags"] = [{"start": text.find("#" + tag), "end": text.find("#" + tag) + len(tag) + 1, "tag": tag}
+                                for tag in b["tags"]]
+        if b["mention"]:
+            ents["mentions"] = [{"start": 0, "end": 1 + len(b["mention"]["screen_name"]),
+                                 "username": b["mention"]["screen_name"], "id": b["mention"]["id_str"]}]
+        if b["url"]:
+            ents["urls"] = [{"url": "https://t.co/x", "expanded_url": b["url"],
+                             "display_url": b["url"].split("://", 1)[1][:26]}]
+        if b["long"]:
+            t["note_tweet"] = {"text": text, "entities": ents} if ents else {"text": text}
+            t["entities"] = {k: v for k, v in ents.items() if k != "hashtags"} or {"urls": []}
+        elif ents:
+            t["entities"] = ents
+        if no_entities:
+            t.pop("entities", None)
+            t.get("note_tweet", {}).pop("entities", None)
+        includes: dict[str, list[Any]] = {"users": [self._v2_user(b["user"])]}
+        if b["coords"] or b["place"]:
+            geo: dict[str, Any] = {}
+            if b["coords"]:
+                geo["coordinates"] = {"type": "Point", "coordinates": b["coords"]}
+            if b["place"]:
+                geo["place_id"] = self._v2_place(b["place"])["id"]
+                includes["places"] = [self._v2_place(b["place"])]
+            t["geo"] = geo
+        return t, includes
+
+    def _v2_retweet(self, orig: dict[str, Any], orig_inc: dict[str, Any], when: datetime
+                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        user = self.rng.choice(self.world.users)
+        rid = str(self.world.new_id())
+        t = {"id": rid, "text": f"RT @{orig_inc['users'][0]['username']}: {orig['text']}"[:280],
+             "edit_history_tweet_ids": [rid], "author_id": user["id_str"], "created_at": format_iso_time(when),
+             "lang": orig["lang"], "referenced_tweets": [{"type": "retweeted", "id": orig["id"]}]}
+        inc = {"users": [self._v2_user(user)] + orig_inc["users"], "tweets": [orig]}
+        if "places" in orig_inc:
+            inc["places"] = orig_inc["places"]
+        return t, inc
+
+    # -- rendering -----------------------------------------------------------------------------
+    def _bursts(self) -> list[tuple[float, float, str]]:
+        rng, d = self.rng, self.opts.duration
+        return [(s, s + d * 0.08, rng.choice(["openstack", "kubernetes", "docker", "RedSox", "snow", "MBTA"]))
+                for s in sorted(rng.uniform(0, d * 0.9) for _ in range(3))]
+
+    def records(self) -> Iterator[bytes]:
+        """The recording's lines (without newlines), deterministic for the options' seed."""
+        o, rng = self.opts, self.rng
+        bursts = self._bursts()
+        page_buf: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        v2_recent: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        bad_at = set(rng.sample(range(o.count), min(o.malformed, o.count))) if o.malformed else set()
+        for i in range(o.count):
+            offset = o.duration * i / max(o.count, 1) + rng.uniform(0, o.duration / max(o.count, 1))
+            when = o.start + timedelta(seconds=offset)
+            burst = next((tag for s, e, tag in bursts if s <= offset < e), None)
+            dialect = o.dialect if o.dialect != "mixed" else rng.choices(("v1.1", "v2", "v2-page"), (5, 3, 2))[0]
+            if i in bad_at:
+                yield self._bad_line(i)
+            no_ents = rng.random() < 0.04
+            if dialect == "v1.1":
+                if self.recent and rng.random() < 0.15:
+                    yield orjson.dumps(self._v1_retweet(rng.choice(self.recent), when))
+                else:
+                    tw = self._v1(self._base(when, burst), no_ents)
+                    self.recent = (self.recent + [tw])[-50:]
+                    yield orjson.dumps(tw)
+            else:
+                if v2_recent and rng.random() < 0.15:
+                    t, inc = self._v2_retweet(*rng.choice(v2_recent), when)
+                else:
+                    t, inc = self._v2(self._base(when, burst), no_ents)
+                    v2_recent = (v2_recent + [(t, inc)])[-50:]
+                if dialect == "v2":
+                    yield orjson.dumps(_flatten_one(t, inc))
+                else:
+                    page_buf.append((t, inc))
+                    if len(page_buf) >= rng.randrange(1, 6):
+                        yield orjson.dumps(_page(page_buf, when))
+                        page_buf = []
+        if page_buf:
+            yield orjson.dumps(_page(page_buf, o.start + timedelta(seconds=o.duration)))
+
+    def _bad_line(self, i: int) -> bytes:
+        kind = i % 5
+        if kind == 0:
+            return b'{"created_at":"Wed Feb 29 19:42:02 +0000 2012","id_str":"1","text":"trunc'
+        if kind == 1:
+            return b'{"id_str":"2","text":"bad \xff\xfe bytes","user":{}}'
+        if kind == 2:
+            return orjson.dumps({"delete": {"status": {"id": 3, "id_str": "3", "user_id": 4, "user_id_str": "4"},
+                                            "timestamp_ms": "1330000000000"}})
+        if kind == 3:
+            return orjson.dumps({"limit": {"track": 42 + i, "timestamp_ms": "1330000000000"}})
+        return b"this is not json at all"
+
+
+def _flatten_one(t: dict[str, Any], inc: dict[str, Any]) -> dict[str, Any]:
+    from tweetpub.tweets.dialects import flatten_page  # the same inlining replay applies to pages
+    return flatten_page({"data": [t], "includes": inc})[0]
+
+
+def _page(items: list[tuple[dict[str, Any], dict[str, Any]]], when: datetime) -> dict[str, Any]:
+    includes: dict[str, dict[str, Any]] = {}
+    for _t, inc in items:
+        for kind, objs in inc.items():
+            bucket = includes.setdefault(kind, {})
+            for obj in objs:
+                bucket.setdefault(obj.get("id", obj.get("media_key")), obj)
+    return {
+        "data": [t for t, _ in items],
+        "includes": {k: list(v.values()) for k, v in includes.items()},
+        "meta": {"result_count": len(items), "newest_id": items[-1][0]["id"], "oldest_id": items[0][0]["id"]},
+        "matching_rules": [{"id": "1590000000000000001", "tag": "boston-demo"}],
+        "__twarc": {"url": "https://api.twitter.com/2/tweets/search/stream", "version": "2.14.1",
+                    "retrieved_at": format_iso_time(when)},
+    }
+
+
+def open_output(path: str) -> BinaryIO:
+    """Open ``path`` for writing, gzip when it ends in ``.gz``; ``-`` is stdout."""
+    import sys
+    if path == "-":
+        return sys.stdout.buffer
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if path.endswith(".gz"):
+        # mtime=0 keeps the output byte-identical across runs (the committed demo file)
+        return gzip.GzipFile(filename="", mode="wb", fileobj=open(path, "wb"), mtime=0)  # noqa: SIM115
+    return open(path, "wb")  # noqa: SIM115
+
+
+def generate(opts: GenOptions, out: BinaryIO) -> int:
+    """Write the recording to ``out``; returns the number of lines written."""
+    n = 0
+    for line in Generator(opts).records():
+        out.write(line + b"\n")
+        n += 1
+    return n

@@ -1,0 +1,80 @@
+"""Kafka client settings: defaults plus user pass-through (``--kafka-config`` / properties file).
+
+Values may be secrets (SASL passwords), so nothing here ever logs or prints them.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Iterable
+
+from tweetpub.exceptions import UsageError
+
+#: librdkafka's own log lines go here; the CLI keeps them quiet unless --verbose, so an unreachable
+#: broker yields one clear line instead of a stream of FAIL messages.
+rdkafka_logger = logging.getLogger("tweetpub.rdkafka")
+
+
+def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
+    """``["k=v", ...]`` -> dict; ``=`` inside the value is kept.
+
+    :raises UsageError: an item without ``=`` or with an empty key.
+    """
+    out: dict[str, str] = {}
+    for item in pairs:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--kafka-config expects key=value, got {item.split('=')[0]!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def read_properties(path: str) -> dict[str, str]:
+    """A Java-style properties file: ``key=value`` lines, ``#``/``!`` comments.
+
+    :raises UsageError: unreadable file or a line without ``=``/``:``.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read Kafka properties file {path}: {exc.strerror}") from None
+    out: dict[str, str] = {}
+    for n, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line[0] in "#!":
+            continue
+        for sep in ("=", ":"):
+            if sep in line:
+                key, _, value = line.partition(sep)
+                out[key.strip()] = value.strip()
+                break
+        else:
+            raise UsageError(f"{path}:{n}: expected key=value")
+    return out
+
+
+def client_config(bootstrap: str, extra: dict[str, str]) -> dict[str, object]:
+    """Settings common to the producer, consumer and admin client (security passes through)."""
+    if not bootstrap:
+        raise UsageError("no Kafka brokers: pass --bootstrap-servers or set KAFKA_BOOTSTRAP_SERVERS")
+    conf: dict[str, object] = {"bootstrap.servers": bootstrap, "logger": rdkafka_logger}
+    conf.update(extra)
+    return conf
+
+
+def producer_config(bootstrap: str, *, compression: str, linger_ms: int, batch_size: int,
+                    extra: dict[str, str]) -> dict[str, object]:
+    """Idempotent (acks=all) producer settings; ``extra`` may override anything but is applied last."""
+    conf: dict[str, object] = {
+        "bootstrap.servers": bootstrap,
+        "client.id": "tweetpub",
+        "enable.idempotence": True,
+        "acks": "all",
+        "compression.type": compression,
+        "linger.ms": linger_ms,
+        "batch.size": batch_size,
+        "logger": rdkafka_logger,
+    }
+    conf.update(extra)
+    return conf

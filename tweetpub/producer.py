@@ -1,0 +1,158 @@
+"""A thin confluent-kafka producer wrapper: idempotent, acks=all, counted deliveries, safe flush.
+
+Partitions are chosen here (CRC32 of the key, the same formula as librdkafka's ``consistent``
+partitioner) so :mod:`tweetpub.resume` can tell which partition a record would have gone to.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from confluent_kafka import KafkaError, KafkaException, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from tweetpub.exceptions import KafkaUnavailable, UsageError
+
+logger = logging.getLogger(__name__)
+
+
+def partition_for(key: bytes, partitions: int) -> int:
+    """The partition of ``key`` among ``partitions`` (stable across runs and processes)."""
+    return zlib.crc32(key) % partitions
+
+
+@dataclass
+class DeliveryStats:
+    """Acknowledged and failed records per topic, updated by the delivery callback."""
+
+    acked: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+    last_error: str = ""
+
+    def ok(self, topic: str) -> int:
+        return self.acked.get(topic, 0)
+
+    def errors(self) -> int:
+        return sum(self.failed.values())
+
+
+class TweetProducer:
+    """Produce records and count their acknowledgements.
+
+    :param config: full librdkafka settings (see :func:`tweetpub.kafkaconf.producer_config`).
+    :param admin_config: settings for the admin client (topic checks and creation).
+    :param timeout: seconds to wait for the brokers' metadata before giving up.
+    """
+
+    POLL_EVERY = 200
+
+    def __init__(self, config: dict[str, Any], admin_config: dict[str, Any], timeout: float = 10.0) -> None:
+        self.timeout = timeout
+        self.stats = DeliveryStats()
+        self._fatal: str = ""
+        cfg = dict(config)
+        cfg["error_cb"] = self._on_error
+        admin_cfg = dict(admin_config)
+        admin_cfg["error_cb"] = self._on_error
+        try:
+            self._producer = Producer(cfg)
+            self._admin = AdminClient(admin_cfg)
+        except KafkaException as exc:
+            raise UsageError(f"bad Kafka settings: {_kafka_msg(exc)}") from None
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"bad Kafka settings: {exc}") from None
+        self._bootstrap = str(config.get("bootstrap.servers", ""))
+        self.topic = ""
+        self.dlq_topic = ""
+        self._since_poll = 0
+        self.partitions: dict[str, int] = {}
+
+    def _on_error(self, err: KafkaError) -> None:
+        if err.fatal():
+            self._fatal = err.str()
+        logger.debug("kafka: %s", err.str())
+
+    def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
+        topic = msg.topic()
+        if err is None:
+            self.stats.acked[topic] = self.stats.acked.get(topic, 0) + 1
+        else:
+            self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1
+            self.stats.last_error = err.str()
+            logger.warning("delivery to %s failed: %s", topic, err.str())
+
+    def ensure_topics(self, topics: dict[str, int]) -> dict[str, int]:
+        """Check the brokers answer and the topics exist, creating missing ones.
+
+        :param topics: topic -> partitions to create it with when missing.
+        :returns: topic -> actual partition count.
+        :raises KafkaUnavailable: no metadata within the timeout, or creation refused.
+        """
+        try:
+            md = self._admin.list_topics(timeout=self.timeout)
+        except KafkaException as exc:
+            raise KafkaUnavailable(f"cannot reach Kafka at {self._bootstrap} within {self.timeout:g} s "
+                                   f"({_kafka_msg(exc)})") from None
+        missing = [t for t in topics if t not in md.topics or md.topics[t].error is not None]
+        if missing:
+            futures = self._admin.create_topics(
+                [NewTopic(t, num_partitions=topics[t], replication_factor=-1) for t in missing],
+                request_timeout=self.timeout)
+            for topic, fut in futures.items():
+                try:
+                    fut.result(timeout=self.timeout)
+                    logger.info("created topic %s with %d partition(s)", topic, topics[topic])
+                except KafkaException as exc:
+                    if exc.args and exc.args[0].code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                        continue
+                    raise KafkaUnavailable(f"cannot create topic {topic}: {_kafka_msg(exc)}") from None
+        # A new topic takes a moment to appear in the metadata with its partitions.
+        deadline = time.monotonic() + self.timeout
+        while True:
+            ready = {t: md.topics[t] for t in topics if t in md.topics and md.topics[t].partitions}
+            if len(ready) == len(topics):
+                break
+            if time.monotonic() > deadline:
+                missing = sorted(set(topics) - set(ready))
+                raise KafkaUnavailable(f"topic {', '.join(missing)} has no partitions")
+            time.sleep(0.2)
+            md = self._admin.list_topics(timeout=self.timeout)
+        for topic, meta in ready.items():
+            self.partitions[topic] = len(meta.partitions)
+        return dict(self.partitions)
+
+    def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
+        """Queue one record (partition from the key); waits for queue space instead of failing."""
+        partition = zlib.crc32(key) % self.partitions[topic]
+        while True:
+            try:
+                self._producer.produce(topic, value, key, partition, self._on_delivery, headers=headers)
+                break
+            except BufferError:
+                self._producer.poll(0.05)  # the local queue is full: serve deliveries, then retry
+        self._since_poll += 1
+        if self._since_poll >= self.POLL_EVERY:
+            self._since_poll = 0
+            self._producer.poll(0)
+
+    def poll(self, timeout: float = 0) -> None:
+        """Serve delivery callbacks."""
+        self._producer.poll(timeout)
+
+    def flush(self, timeout: float) -> int:
+        """Wait up to ``timeout`` seconds for every queued record; returns how many are still queued."""
+        return self._producer.flush(timeout)
+
+    @property
+    def fatal_error(self) -> str:
+        """The fatal error librdkafka reported, if any (e.g. the idempotent producer was fenced)."""
+        return self._fatal
+
+
+def _kafka_msg(exc: KafkaException) -> str:
+    arg = exc.args[0] if exc.args else exc
+    return arg.str() if isinstance(arg, KafkaError) else str(arg)

@@ -1,0 +1,155 @@
+"""Reading recorded tweet files: plain or gzip (detected by magic bytes), ``-`` for stdin.
+
+Lines are bounded by ``max_line_bytes``: a longer line is reported once, marked ``oversize``, with
+only its head kept, and reading resumes at the next line. Bytes are never decoded here; UTF-8 and
+JSON validity are checked by the decoder so a bad line costs nothing to the good ones around it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import logging
+import sys
+import zlib
+from typing import BinaryIO, Iterable, Iterator
+
+from tweetpub.config import DLQ_RAW_LIMIT
+from tweetpub.exceptions import SourceError
+from tweetpub.sources.base import Line
+
+logger = logging.getLogger(__name__)
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_CHUNK = 1 << 20
+
+
+def check_paths(paths: Iterable[str]) -> None:
+    """Fail early, with one clear message, on files that cannot be read.
+
+    :raises SourceError: a missing, unreadable or directory path.
+    """
+    for path in paths:
+        if path == "-":
+            continue
+        if not os.path.exists(path):
+            raise SourceError(f"no such file: {path}")
+        if os.path.isdir(path):
+            raise SourceError(f"is a directory, not a recording: {path}")
+        if not os.access(path, os.R_OK):
+            raise SourceError(f"cannot read {path}: permission denied")
+
+
+class _Gunzip(io.RawIOBase):
+    """Streaming gunzip (multi-member) that, unlike ``gzip.GzipFile``, hands out every byte it could
+    decompress before a truncation or corruption, then reports end of file and sets ``problem``."""
+
+    def __init__(self, compressed: BinaryIO) -> None:
+        self._src = compressed
+        self._d = zlib.decompressobj(wbits=31)
+        self._pending = b""
+        self.problem: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> bool:
+        """Decompress until some output is pending; False at the end of the input."""
+        while not self._pending:
+            chunk = self._src.read(_CHUNK)
+            if not chunk:
+                if self._in_member:
+                    self.problem = "truncated-gzip"
+                return False
+            try:
+                while chunk:
+                    self._in_member = True
+                    self._pending += self._d.decompress(chunk)
+                    if not self._d.eof:
+                        break
+                    self._in_member = False
+                    chunk = self._d.unused_data
+                    self._d = zlib.decompressobj(wbits=31)  # the next gzip member, if any
+                    if not chunk.strip(b"\0"):
+                        break  # trailing zero padding is allowed after the last member
+            except zlib.error as exc:
+                self.problem = f"corrupt-gzip: {exc}"
+                return bool(self._pending)
+        return True
+
+    _in_member = False
+
+    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
+        if not self._pending and (self.problem is not None or not self._fill()):
+            return 0
+        n = min(len(buf), len(self._pending))
+        buf[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+    def close(self) -> None:
+        self._src.close()
+        super().close()
+
+
+def open_recording(path: str) -> BinaryIO:
+    """Open a recording for binary reading, transparently gunzipping it when it is gzip."""
+    try:
+        raw: BinaryIO = sys.stdin.buffer if path == "-" else open(path, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise SourceError(f"cannot open {path}: {exc.strerror}") from None
+    buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)  # type: ignore[arg-type]
+    if buffered.peek(2)[:2] == _GZIP_MAGIC:
+        return io.BufferedReader(_Gunzip(buffered), buffer_size=_CHUNK)  # type: ignore[return-value]
+    return buffered  # type: ignore[return-value]
+
+
+def iter_lines(stream: BinaryIO, source: str, file_index: int, max_line_bytes: int) -> Iterator[Line]:
+    """Yield the stream's lines; a truncated last line (no newline) is yielded as is.
+
+    A gzip file cut short (a recording still being written, a crash) or corrupt past some point
+    ends with one ``Line`` whose ``error`` says so, after every line that could be read: the rest
+    of the run goes on.
+    """
+    lineno = 0
+    readline = stream.readline
+    limit = max_line_bytes + 2  # room for "\r\n" on a line that is exactly at the limit
+    try:
+        while True:
+            chunk = readline(limit)
+            if not chunk:
+                break
+            lineno += 1
+            if chunk[-1:] == b"\n" or len(chunk) < limit:
+                body = chunk.rstrip(b"\r\n")
+                if lineno == 1 and body[:3] == b"\xef\xbb\xbf":
+                    body = body[3:]  # a UTF-8 byte order mark is not part of the JSON
+                if len(body) > max_line_bytes:
+                    yield Line(source, file_index, lineno, body[:DLQ_RAW_LIMIT], oversize=True)
+                else:
+                    yield Line(source, file_index, lineno, body)
+                continue
+            # Over the limit: keep the head for the dead letter, skip the rest of the line.
+            head = chunk[:DLQ_RAW_LIMIT]
+            while chunk and chunk[-1:] != b"\n":
+                chunk = readline(_CHUNK)
+            yield Line(source, file_index, lineno, head, oversize=True)
+        problem = getattr(getattr(stream, "raw", None), "problem", None)
+        if problem:
+            raise EOFError(problem)
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        reason = str(exc).split(":")[0] if isinstance(exc, EOFError) else "unreadable"
+        logger.warning("%s: %s after line %d (%s); going on with the next file", source, reason, lineno, exc)
+        yield Line(source, file_index, lineno + 1, b"", error=reason)
+
+
+def read_lines(paths: list[str], max_line_bytes: int) -> Iterator[Line]:
+    """All lines of all files, in command-line order."""
+    for index, path in enumerate(paths):
+        stream = open_recording(path)
+        try:
+            yield from iter_lines(stream, path, index, max_line_bytes)
+        finally:
+            if path != "-":
+                stream.close()
