@@ -18,6 +18,7 @@ from typing import Any, Callable
 import click
 
 from tweetpub import config
+from tweetpub.v2rules import ACCESS_LEVELS
 from tweetpub.exceptions import KafkaUnavailable, SourceError, TweetpubError, UsageError
 
 logger = logging.getLogger("tweetpub")
@@ -278,14 +279,19 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--bearer-token-file", envvar="X_BEARER_TOKEN_FILE", type=click.Path(dir_okay=False),
                      help="File holding the X API bearer token (else env X_BEARER_TOKEN). [env: X_BEARER_TOKEN_FILE]"),
-        click.option("--api-base", envvar="TWEETPUB_API_BASE", default="https://api.x.com", show_default=True,
-                     help="X API base URL. [env: TWEETPUB_API_BASE]"),
-        click.option("--access-level", type=click.Choice(["free", "basic", "pro", "enterprise"]), default="pro",
+        click.option("--api-base", envvar="X_API_BASE", default="https://api.x.com", show_default=True,
+                     help="X API base URL (a local fake in tests). [env: X_API_BASE]"),
+        click.option("--access-level", type=click.Choice(list(ACCESS_LEVELS)), default="pro",
                      show_default=True, help="Your API tier: bounds rule count and length."),
         click.option("--rule-tag", default="tweetpub", show_default=True, help="Tag of the rules tweetpub owns."),
         click.option("--limit", type=click.IntRange(1), help="Stop after this many tweets."),
         click.option("--duration", type=click.FloatRange(0, min_open=True), help="Stop after this many seconds."),
         click.option("--dry-run", is_flag=True, help="Show the rule changes, do not stream."),
+        click.option("--backoff-scale", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True,
+                     help="Multiply X's reconnect waits (1 = X's rules: network +0.25 s to 16 s, HTTP 5 s to 320 s, 429 from 60 s)."),
+        click.option("--max-retries", type=click.IntRange(0), help="Give up after this many failed reconnects (default: never)."),
+        click.option("--read-timeout", type=click.FloatRange(1), default=21.0, show_default=True,
+                     help="Seconds without data or keep-alive before reconnecting (X sends a keep-alive every 20 s)."),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -299,25 +305,20 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @clean_errors
 def stream(track: str, locations: tuple[str, ...], bearer_token_file: str | None, api_base: str,
            access_level: str, rule_tag: str, limit: int | None, duration: float | None, dry_run: bool,
-           **kw: Any) -> None:
+           backoff_scale: float, max_retries: int | None, read_timeout: float, **kw: Any) -> None:
     """Stream live tweets from the X API v2 filtered stream into Kafka.
 
     --track/--locations become v2 rules (bounding_box tiles for the boxes).
     """
-    from tweetpub.sources.live import run_stream
-
-    import inspect
+    from tweetpub.sources.live import Backoff, run_stream
 
     phrases, boxes = _live_filter(track, locations)
     producer = None if dry_run else _make_producer(kw)[0]
-    extra: dict[str, Any] = {}
-    accepted = inspect.signature(run_stream).parameters
-    if "topic" in accepted:  # the live source routes tweets and dead letters itself
-        extra["topic"] = kw["topic"]
-        extra["dlq_topic"] = kw["dlq_topic"] or kw["topic"] + config.DLQ_SUFFIX
-    summary = run_stream(track=phrases, locations=boxes, producer=producer, bearer_token_file=bearer_token_file,
-                         api_base=api_base, access_level=access_level, rule_tag=rule_tag, limit=limit,
-                         duration=duration, dry_run=dry_run, **extra)
+    summary = run_stream(track=phrases, locations=boxes, producer=producer, topic=kw["topic"],
+                         dlq_topic=kw["dlq_topic"] or kw["topic"] + config.DLQ_SUFFIX,
+                         bearer_token_file=bearer_token_file, api_base=api_base, access_level=access_level,
+                         rule_tag=rule_tag, limit=limit, duration=duration, dry_run=dry_run,
+                         backoff=Backoff.scaled(backoff_scale), max_retries=max_retries, read_timeout=read_timeout)
     click.echo(f"summary: {summary.line()}", err=True)
 
 
@@ -333,14 +334,17 @@ def stream(track: str, locations: tuple[str, ...], bearer_token_file: str | None
               help="Start a new file after this many seconds.")
 @clean_errors
 def record(track: str, locations: tuple[str, ...], bearer_token_file: str | None, api_base: str, access_level: str,
-           rule_tag: str, limit: int | None, duration: float | None, dry_run: bool, out_dir: str, prefix: str,
+           rule_tag: str, limit: int | None, duration: float | None, dry_run: bool, backoff_scale: float,
+           max_retries: int | None, read_timeout: float, out_dir: str, prefix: str,
            rotate_mb: float, rotate_seconds: float) -> None:
     """Record the live filtered stream to rotating .jsonl.gz files that replay reads."""
     from tweetpub.record import run_record
+    from tweetpub.sources.live import Backoff
 
     phrases, boxes = _live_filter(track, locations)
     summary = run_record(track=phrases, locations=boxes, out_dir=out_dir, prefix=prefix,
                          rotate_bytes=int(rotate_mb * 2**20), rotate_seconds=rotate_seconds,
                          bearer_token_file=bearer_token_file, api_base=api_base, access_level=access_level,
-                         rule_tag=rule_tag, limit=limit, duration=duration, dry_run=dry_run)
+                         rule_tag=rule_tag, limit=limit, duration=duration, dry_run=dry_run,
+                         backoff=Backoff.scaled(backoff_scale), max_retries=max_retries, read_timeout=read_timeout)
     click.echo(f"summary: {summary.line()}", err=True)

@@ -31,11 +31,11 @@ class BadTweet(ValueError):
 
 
 class LiveSourceError(TweetpubError):
-    """The live X API stream failed in a way retrying cannot fix (used by sources/live.py)."""
+    """The live X API source failed: API unreachable, rules refused, stream gave up retrying."""
 
 
-class CredentialsError(LiveSourceError):
-    """The bearer token is missing or unreadable (never includes the token itself)."""
+class CredentialsError(LiveSourceError, UsageError):
+    """No bearer token, an unreadable token file, or a rejected token: the user's to fix (never contains it)."""
 
 
 class RuleLimitError(UsageError):
