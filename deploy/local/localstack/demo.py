@@ -14,54 +14,15 @@ import signal
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import procs
+from .pipeline import BIN, Pipeline
 from .cli import Shape, _load_shape, down, is_running, read_env, up
 from .errors import StackError
 from .toolchain import REPO
 
 logger = logging.getLogger("localstack.demo")
 DEMO_RECORDING = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
-BIN = Path(sys.executable).parent
-
-
-@dataclass
-class Pipeline:
-    """The demo's child processes, each in its own process group so a stop reaches its children too."""
-
-    stack_dir: Path
-    children: dict[str, tuple[int, Path]] = field(default_factory=dict)
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        d = self.stack_dir / "demo"
-        d.mkdir(parents=True, exist_ok=True)
-        log = d / f"{name}.log"
-        log.write_bytes(b"")
-        pid = procs.start(name, argv, d / f"{name}.pid", log, env=env)
-        self.children[name] = (pid, log)
-
-    def dead(self) -> list[tuple[str, Path]]:
-        return [(n, log) for n, (pid, log) in self.children.items() if not procs.alive(pid)]
-
-    def stop(self) -> None:
-        # Producer first (it flushes what it holds), then the job, then the dashboard.
-        for name in ("tweetpub", "tweetics", "tweetviz"):
-            if name not in self.children:
-                continue
-            pid, _ = self.children.pop(name)
-            try:
-                os.killpg(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                continue
-            deadline = time.monotonic() + 20
-            while procs.alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.2)
-            if procs.alive(pid):
-                os.killpg(pid, signal.SIGKILL)
-            (self.stack_dir / "demo" / f"{name}.pid").unlink(missing_ok=True)
-            print(f"demo: stopped {name}", file=sys.stderr)
 
 
 def _http_ok(url: str) -> bool:
@@ -93,9 +54,7 @@ def run(args: argparse.Namespace) -> int:
     started_stack = not is_running(stack_dir)
     up(stack_dir, _load_shape(stack_dir) or Shape() if not started_stack else Shape())
     env = read_env(stack_dir)
-    child_env = {**env, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
-                 "PATH": f"{BIN}:{os.environ.get('PATH', '')}"}
-    pipeline = Pipeline(stack_dir)
+    pipeline = Pipeline(stack_dir / "demo", env)
     stopping = False
 
     def on_signal(signum, _frame):
@@ -113,10 +72,10 @@ def run(args: argparse.Namespace) -> int:
                                     "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic,
                                     "--output", output, "--checkpoint", f"{env['HDFS_URL']}{args.hdfs_root}/checkpoints",
                                     "--window", "1 minute", "--slide", "1 minute", "--watermark", "2 minutes",
-                                    "--trigger", args.trigger, "--starting-offsets", "latest"], child_env)
+                                    "--trigger", args.trigger, "--starting-offsets", "latest"])
         webhdfs_data = env["WEBHDFS_URL"].replace("http://", "webhdfs://") + f"{args.hdfs_root}/tweetics"
         pipeline.start("tweetviz", [str(BIN / "tweetviz"), "serve", "--data", webhdfs_data,
-                                    "--host", "127.0.0.1", "--port", str(args.port)], child_env)
+                                    "--host", "127.0.0.1", "--port", str(args.port)])
         # The job must be consuming before the producer starts: it reads from "latest".
         deadline = time.monotonic() + 180
         while not stopping and time.monotonic() < deadline and not _job_started(env["WEBHDFS_URL"], args.hdfs_root):
@@ -129,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
             source = f"{DEMO_RECORDING.relative_to(REPO)} (looping, {args.speed}x the recorded pace)"
             argv = [str(BIN / "tweetpub"), "replay", str(DEMO_RECORDING), "--loop", "--speed", str(args.speed),
                     "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic]
-        pipeline.start("tweetpub", argv, child_env)
+        pipeline.start("tweetpub", argv)
         url = f"http://127.0.0.1:{args.port}/"
         print(f"\ndemo: tweets from {source}\ndemo: open {url}  (a cloud shows within a minute; Ctrl-C stops everything)\n"
               f"demo: logs in {stack_dir / 'demo'}", flush=True)
@@ -141,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 2
     finally:
-        pipeline.stop()
+        pipeline.stop_all()
         if started_stack and not args.keep_stack:
             down(stack_dir)
 
@@ -160,6 +119,7 @@ def _check(pipeline: Pipeline) -> None:
     if dead:
         name, log = dead[0]
         raise StackError(f"{name} exited unexpectedly; see its log: {log}")
+
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+# tweetics: the Spark image. pyspark 4.0.0 (its bundled Spark runs master, worker, driver and
+# executors), Java 17, the TweeTics job, and the Structured Streaming Kafka connector jars on
+# Spark's classpath. Build context: the repository root.
+#   docker build -f deploy/docker/tweetics.Dockerfile -t ghcr.io/tweetics/tweetics:0.1.0 .
+ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+ARG MAVEN_IMAGE=maven:3.9.11-eclipse-temurin-17
+
+# The connector is not part of pyspark: fetch it and its two runtime dependencies by their
+# pinned coordinates (the same ones deploy/local/maven/spark-kafka resolves).
+FROM ${MAVEN_IMAGE} AS jars
+ARG SPARK_VERSION=4.0.0
+ARG SCALA_BINARY_VERSION=2.13
+ARG SPARK_KAFKA_CLIENTS_VERSION=3.9.0
+ARG COMMONS_POOL2_VERSION=2.12.0
+RUN for gav in \
+      "org.apache.spark:spark-sql-kafka-0-10_${SCALA_BINARY_VERSION}:${SPARK_VERSION}" \
+      "org.apache.spark:spark-token-provider-kafka-0-10_${SCALA_BINARY_VERSION}:${SPARK_VERSION}" \
+      "org.apache.kafka:kafka-clients:${SPARK_KAFKA_CLIENTS_VERSION}" \
+      "org.apache.commons:commons-pool2:${COMMONS_POOL2_VERSION}"; do \
+      mvn -q -B org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+        -Dartifact="$gav" -DoutputDirectory=/jars || exit 1; \
+    done
+
+FROM ${PYTHON_IMAGE} AS build
+WORKDIR /src
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1
+COPY pyproject.toml README.md ./
+COPY tweetics/ tweetics/
+COPY tweetpub/ tweetpub/
+RUN pip install --no-cache-dir .
+
+FROM ${PYTHON_IMAGE}
+ARG SPARK_VERSION=4.0.0
+ARG SCALA_BINARY_VERSION=2.13
+ARG SPARK_KAFKA_CLIENTS_VERSION=3.9.0
+ARG COMMONS_POOL2_VERSION=2.12.0
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openjdk-17-jre-headless procps \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 tweetics \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /opt/tweetics --shell /usr/sbin/nologin tweetics \
+ && install -d -o 10001 -g 10001 /opt/tweetics /opt/tweetics/work
+COPY --from=build /opt/venv /opt/venv
+# `tweetics submit` zips the job's packages into <site-packages>/.cache/tweetics: writable for the user.
+RUN install -d -o 10001 -g 10001 /opt/venv/lib/python3.11/site-packages/.cache/tweetics
+ENV SPARK_HOME=/opt/venv/lib/python3.11/site-packages/pyspark
+COPY --from=jars /jars/ ${SPARK_HOME}/jars/
+ENV PATH=/opt/venv/bin:${SPARK_HOME}/bin:$PATH \
+    PYSPARK_PYTHON=/opt/venv/bin/python \
+    PYTHONUNBUFFERED=1 \
+    SPARK_KAFKA_JARS=${SPARK_HOME}/jars/spark-sql-kafka-0-10_${SCALA_BINARY_VERSION}-${SPARK_VERSION}.jar,${SPARK_HOME}/jars/spark-token-provider-kafka-0-10_${SCALA_BINARY_VERSION}-${SPARK_VERSION}.jar,${SPARK_HOME}/jars/kafka-clients-${SPARK_KAFKA_CLIENTS_VERSION}.jar,${SPARK_HOME}/jars/commons-pool2-${COMMONS_POOL2_VERSION}.jar
+WORKDIR /opt/tweetics
+USER 10001:10001
+# 7077/8080 master, 7078/8081 worker, 7079/7080/4040 driver.
+EXPOSE 7077 7078 7079 7080 8080 8081 4040
+ENTRYPOINT ["tweetics"]
+CMD ["--help"]

@@ -1,0 +1,18 @@
+#!/bin/bash
+# cloud-init on Spark nodes: the TweeTics package in its own virtualenv. Executors run its
+# Python code too, so every node gets it, not only the driver.
+set -euo pipefail
+# shellcheck source=/dev/null
+. /etc/tweetics/node.env
+
+python3 -m venv /opt/tweetics/venv
+pip_args=(--quiet --no-cache-dir)
+if [ -n "$PIP_INDEX_URL" ]; then
+    pip_args+=(--index-url "$PIP_INDEX_URL")
+fi
+/opt/tweetics/venv/bin/pip install "${pip_args[@]}" "$TWEETICS_PACKAGE"
+/opt/tweetics/venv/bin/tweetics --help >/dev/null
+# `tweetics submit` (the driver, run as user spark) zips the job's packages into
+# <site-packages>/.cache/tweetics.
+site="$(/opt/tweetics/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+install -d -o spark -g spark "${site}/.cache/tweetics"
