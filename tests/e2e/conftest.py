@@ -1,0 +1,31 @@
+"""Fixtures for the whole-pipeline tests: a Run on the session's stack, with its logs shown on failure."""
+from __future__ import annotations
+
+import pytest
+
+from localstack.pipeline import Pipeline
+from tests.e2e.harness import Run
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        pipeline = getattr(item, "_pipeline", None)
+        if pipeline is not None:
+            for name in ("tweetpub", "tweetics", "tweetviz"):
+                log = pipeline.log_dir / f"{name}.log"
+                if log.exists():
+                    tail = log.read_text(errors="replace").splitlines()[-40:]
+                    report.sections.append((f"{name} log (last 40 lines)", "\n".join(tail)))
+
+
+@pytest.fixture
+def run(request, stack_env, kafka_topic, hdfs_path, tmp_path):
+    """A pipeline instance: a fresh 2-partition topic and HDFS folder; every process stopped afterwards."""
+    pipeline = Pipeline(tmp_path / "logs", stack_env)
+    request.node._pipeline = pipeline
+    r = Run(stack_env, kafka_topic(partitions=2), hdfs_path, pipeline)
+    yield r
+    pipeline.stop_all()
