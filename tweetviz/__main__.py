@@ -1,0 +1,5 @@
+"""``python -m tweetviz``."""
+
+from .cli import main
+
+main()

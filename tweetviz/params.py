@@ -1,0 +1,75 @@
+"""Validation of query parameters (pure): every mistake becomes a ValidationError (HTTP 400)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Iterable, Mapping, Sequence
+
+from .config import WINDOWS_MINUTES
+from .data import normalize_tag
+from .exceptions import ValidationError
+
+MAX_N = 200
+MAX_TAGS = 10
+MAX_TAG_CHARS = 100
+
+
+def check_names(args: Mapping[str, Sequence[str]], allowed: Iterable[str]) -> None:
+    """Reject unknown and repeated parameters (a typo should not silently use a default)."""
+    allowed = set(allowed)
+    for name, values in args.items():
+        if name not in allowed:
+            raise ValidationError(f"unknown parameter {name!r}; allowed: {', '.join(sorted(allowed))}")
+        if len(values) > 1:
+            raise ValidationError(f"parameter {name!r} given more than once")
+
+
+def window(value: str | None, default: int = 5) -> int:
+    """Window length in minutes: one of 1, 5, 15, 60."""
+    if value is None:
+        return default
+    choices = ", ".join(map(str, WINDOWS_MINUTES))
+    if not value.isascii() or not value.isdigit() or int(value) not in WINDOWS_MINUTES:
+        raise ValidationError(f"window must be one of {choices} (minutes), got {value[:20]!r}")
+    return int(value)
+
+
+def count(value: str | None, default: int = 20) -> int:
+    """Number of hashtags, 1..200."""
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_N:
+        raise ValidationError(f"n must be an integer from 1 to {MAX_N}, got {value[:20]!r}")
+    return int(value)
+
+
+def flag(value: str | None, name: str, default: bool = False) -> bool:
+    """A boolean: true/false (also 1/0)."""
+    if value is None:
+        return default
+    lowered = value.lower()
+    if lowered in ("true", "1"):
+        return True
+    if lowered in ("false", "0"):
+        return False
+    raise ValidationError(f"{name} must be true or false, got {value[:20]!r}")
+
+
+def tags(value: str | None) -> list[str]:
+    """Comma-separated hashtags (with or without '#'), 1..10, as normalized keys."""
+    if value is None or not value.strip():
+        raise ValidationError("tags is required: a comma-separated list of 1 to 10 hashtags")
+    keys: list[str] = []
+    for raw in value.split(","):
+        if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in raw):
+            raise ValidationError("tags must not contain control characters")
+        key = normalize_tag(raw)
+        if not key:
+            raise ValidationError("tags must not contain empty items")
+        if len(key) > MAX_TAG_CHARS:
+            raise ValidationError(f"each tag must be at most {MAX_TAG_CHARS} characters")
+        if key not in keys:
+            keys.append(key)
+    if len(keys) > MAX_TAGS:
+        raise ValidationError(f"at most {MAX_TAGS} tags, got {len(keys)}")
+    return keys
