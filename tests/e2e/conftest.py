@@ -29,3 +29,21 @@ def run(request, stack_env, kafka_topic, hdfs_path, tmp_path):
     r = Run(stack_env, kafka_topic(partitions=2), hdfs_path, pipeline)
     yield r
     pipeline.stop_all()
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.e2e.faults import REPORT, table
+
+    if REPORT.exists():
+        import json
+
+        rows = [json.loads(l) for l in REPORT.read_text().splitlines() if l.strip()]
+        if rows:
+            terminalreporter.write_sep("=", "fault injection")
+            terminalreporter.write_line(table(rows))
+
+
+def pytest_sessionstart(session):
+    from tests.e2e.faults import REPORT
+
+    REPORT.unlink(missing_ok=True)
