@@ -79,7 +79,7 @@ def run_replay(opts: ReplayOptions, producer: TweetProducer, stop: threading.Eve
     """
     stop = stop or threading.Event()
     c = Counters()
-    progress = Progress(c, every=opts.status_every, tty=opts.progress_tty)
+    progress = Progress(c, every=opts.status_every, tty=opts.progress_tty, acked=lambda: producer.stats.ok(topic))
     build = ValueBuilder(opts.source_label)
     flt = opts.tweet_filter
     pacer = opts.pacer

@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Callable
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +42,10 @@ class Progress:
     """
 
     def __init__(self, counters: Counters, every: float = 5.0, tty: bool | None = None,
-                 total_bytes: int | None = None) -> None:
+                 total_bytes: int | None = None, acked: Callable[[], int] | None = None) -> None:
         self.c = counters
+        # Acknowledgements arrive in delivery callbacks; read them when drawing, not per record.
+        self._acked = acked
         self.every = every
         self.tty = sys.stderr.isatty() if tty is None else tty
         self._start = time.monotonic()
@@ -57,6 +59,8 @@ class Progress:
     def update(self) -> None:
         """Call often; it does real work at most every ~0.2 s (bar) or ``every`` seconds (log)."""
         now = time.monotonic()
+        if self._acked is not None and now - self._last >= min(0.2, self.every):
+            self.c.produced = self._acked()
         if self._bar is not None:
             if now - self._last >= 0.2:
                 self._last = now

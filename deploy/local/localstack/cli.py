@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     p_up.add_argument("--port-offset", type=int, default=int(os.environ.get("PORT_OFFSET") or 0),
                       help="added to every default port, to run a second stack beside the first (env PORT_OFFSET)")
     sub.add_parser("status", help="list the daemons and whether they run")
-    sub.add_parser("fetch", help="fetch the pinned jar sets from Maven Central into the cache (up does it too)")
+    p_fetch = sub.add_parser("fetch", help="fetch the pinned jar sets from Maven Central into the cache (up does it too)")
+    p_fetch.add_argument("sets", nargs="*", metavar="SET",
+                         help="jar sets to fetch, named as in deploy/local/maven/ (default: kafka, hadoop, spark-kafka)")
     sub.add_parser("down", help="stop the daemons this launcher started (data is kept)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
@@ -197,9 +199,8 @@ def main(argv: list[str] | None = None) -> int:
             return status(stack_dir)
         elif args.cmd == "fetch":
             java_binary()
-            for name in ("kafka", "hadoop"):
-                fetch(name)
-            print("jars: " + ",".join(str(j) for j in spark_connector_jars()))
+            for name in args.sets or ("kafka", "hadoop", "spark-kafka"):
+                print(f"{name}: {fetch(name)}")
         else:
             down(stack_dir)
     except StackError as exc:

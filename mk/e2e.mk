@@ -1,0 +1,8 @@
+# Whole-pipeline targets (issue 7): the fault-injection suite and the latency/capacity benchmark.
+.PHONY: faults bench-e2e
+
+faults: venv ## the fault-injection suite on private stacks; prints the table (fault, recovery, lost, duplicated)
+	$(PY) -m pytest tests/e2e/test_faults.py -p no:cacheprovider -q
+
+bench-e2e: venv up browser ## end-to-end latency (p50/p95/p99), highest sustained rate, CPU-seconds per 1,000 tweets
+	$(PY) benchmarks/bench_e2e.py
