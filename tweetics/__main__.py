@@ -1,0 +1,3 @@
+from tweetics.cli import main
+
+main()

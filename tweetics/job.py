@@ -1,0 +1,202 @@
+"""TweeTics: hashtag counts per event-time window from tweetpub's Kafka topic to HDFS, live and exact.
+
+Run it with the Kafka connector jars (``tweetics submit ...`` builds this line for you)::
+
+    spark-submit --master local[*] \\
+      --jars spark-sql-kafka-0-10_2.13-4.0.0.jar,spark-token-provider-kafka-0-10_2.13-4.0.0.jar,kafka-clients-3.9.0.jar,commons-pool2-2.12.0.jar \\
+      --py-files tweetics.zip \\
+      tweetics/job.py --bootstrap-servers 127.0.0.1:9092 --topic tweets \\
+        --output hdfs://127.0.0.1:8020/tweetics --checkpoint hdfs://127.0.0.1:8020/checkpoints/tweetics \\
+        [--window "1 minute"] [--slide "10 seconds"] [--watermark "2 minutes"] [--trigger "5 seconds"] \\
+        [--starting-offsets earliest] [--available-now]
+
+Pipeline: Kafka value -> pruned JSON envelope -> event time -> hashtags (contract rules, Spark SQL only)
+-> distinct tweet ids per (window, hashtag) with a watermark (dedup and count in one state) -> update mode ->
+foreachBatch writer (:mod:`tweetics.sinks`) -> ``counts/``, ``latest.json``; metrics by
+:mod:`tweetics.listener` -> ``metrics/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from typing import Any, NoReturn, Sequence
+
+if __package__ in (None, ""):  # run as a script by spark-submit: make the repo root importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from tweetics.exceptions import TweeticsError, UsageError  # noqa: E402
+from tweetics.intervals import parse_duration, spark_interval  # noqa: E402
+
+logger = logging.getLogger("tweetics.job")
+
+PROG = "tweetics-job"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a mistake in one line (no usage dump) and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{PROG}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Count hashtags per event-time window from Kafka into HDFS.")
+    env = os.environ.get
+    p.add_argument("--bootstrap-servers", default=env("KAFKA_BOOTSTRAP_SERVERS"),
+                   help="Kafka brokers, host:port[,...] (env KAFKA_BOOTSTRAP_SERVERS)")
+    p.add_argument("--topic", default=env("TWEETICS_TOPIC", "tweets"), help="topic to read (default tweets)")
+    p.add_argument("--output", required=True, help="output folder: hdfs://nn:8020/tweetics or a local path")
+    p.add_argument("--checkpoint", required=True, help="checkpoint folder (keep it with the output)")
+    p.add_argument("--window", default="1 minute", help="window length (default '1 minute')")
+    p.add_argument("--slide", default=None, help="slide for sliding windows (default: tumbling, = window)")
+    p.add_argument("--watermark", default="2 minutes", help="allowed lateness of event time (default '2 minutes')")
+    p.add_argument("--trigger", default="5 seconds", help="micro-batch interval (default '5 seconds')")
+    p.add_argument("--available-now", action="store_true",
+                   help="process what the topic holds now, in as many batches as needed, then stop")
+    p.add_argument("--starting-offsets", default="latest",
+                   help="earliest | latest | Kafka JSON offsets; only for a new checkpoint (default latest)")
+    p.add_argument("--max-offsets-per-trigger", type=int, default=None, help="cap records per micro-batch")
+    p.add_argument("--shuffle-partitions", type=int, default=4,
+                   help="state partitions (fixed once the checkpoint exists; default 4)")
+    p.add_argument("--baseline-windows", type=int, default=5, help="windows in the trend baseline (default 5)")
+    p.add_argument("--compact-every", type=int, default=60,
+                   help="compact an open hour partition once it holds this many batch files (default 60)")
+    p.add_argument("--retention", default="7 days", help="drop hour partitions older than this (default 7 days)")
+    p.add_argument("--fail-on-data-loss", action="store_true",
+                   help="stop when Kafka offsets vanished (retention) instead of skipping ahead")
+    p.add_argument("--log-level", default=env("TWEETICS_LOG_LEVEL", "INFO"), help="Python log level (default INFO)")
+    return p
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse and validate; every mistake becomes one error line and exit status 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        validate(args)
+    except UsageError as exc:
+        parser.error(str(exc))
+    return args
+
+
+def validate(args: argparse.Namespace) -> None:
+    """Check values and fill the derived millisecond fields."""
+    if not args.bootstrap_servers:
+        raise UsageError("--bootstrap-servers is required (or set KAFKA_BOOTSTRAP_SERVERS)")
+    if not all(":" in s and s.rsplit(":", 1)[1].isdigit() for s in args.bootstrap_servers.split(",")):
+        raise UsageError(f"--bootstrap-servers: expected host:port[,host:port], got {args.bootstrap_servers!r}")
+    if not args.topic:
+        raise UsageError("--topic must not be empty")
+    args.window_ms = parse_duration(args.window, name="--window")
+    args.slide_ms = parse_duration(args.slide, name="--slide") if args.slide else args.window_ms
+    args.watermark_ms = parse_duration(args.watermark, name="--watermark", allow_zero=True)
+    args.trigger_ms = parse_duration(args.trigger, name="--trigger")
+    args.retention_ms = parse_duration(args.retention, name="--retention")
+    if args.slide_ms > args.window_ms:
+        raise UsageError("--slide must not be longer than --window")
+    if args.window_ms % args.slide_ms:
+        raise UsageError("--window must be a whole multiple of --slide")
+    if args.starting_offsets not in ("earliest", "latest") and not args.starting_offsets.lstrip().startswith("{"):
+        raise UsageError("--starting-offsets: use earliest, latest or Kafka JSON offsets")
+    for name in ("shuffle_partitions", "baseline_windows", "compact_every"):
+        if getattr(args, name) < 1:
+            raise UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.max_offsets_per_trigger is not None and args.max_offsets_per_trigger < 1:
+        raise UsageError("--max-offsets-per-trigger must be at least 1")
+    if args.output.rstrip("/") == args.checkpoint.rstrip("/"):
+        raise UsageError("--output and --checkpoint must be different folders")
+    if args.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise UsageError("--log-level: use DEBUG, INFO, WARNING or ERROR")
+
+
+def build_session(args: argparse.Namespace) -> Any:
+    """The SparkSession with the settings the job's semantics rely on (UTC partitions, state layout)."""
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.appName("tweetics")
+             .config("spark.sql.session.timeZone", "UTC")
+             .config("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
+             .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def read_kafka(spark: Any, args: argparse.Namespace) -> Any:
+    """The Kafka source with the job's options (shared with the benchmark's baseline query)."""
+    reader = (spark.readStream.format("kafka")
+              .option("kafka.bootstrap.servers", args.bootstrap_servers)
+              .option("subscribe", args.topic)
+              .option("startingOffsets", args.starting_offsets)
+              .option("failOnDataLoss", str(bool(args.fail_on_data_loss)).lower()))
+    if args.max_offsets_per_trigger:
+        reader = reader.option("maxOffsetsPerTrigger", str(args.max_offsets_per_trigger))
+    return reader.load()
+
+
+def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """Start the streaming query; returns ``(query, writer, listener)``."""
+    from tweetics.listener import MetricsListener, metrics_file_writer
+    from tweetics.sinks import CountsWriter, SinkConfig
+    from tweetics.transforms import WindowSpec, hashtag_counts
+
+    window, slide = spark_interval(args.window_ms), spark_interval(args.slide_ms)
+    spec = WindowSpec(window=window, slide=slide, watermark=spark_interval(args.watermark_ms))
+    counts = hashtag_counts(read_kafka(spark, args), spec)
+    writer = CountsWriter(spark, args.output, args.checkpoint, SinkConfig(
+        window=args.window, slide=args.slide or args.window, window_ms=args.window_ms, slide_ms=args.slide_ms,
+        baseline_windows=args.baseline_windows, compact_every=args.compact_every, retention_ms=args.retention_ms))
+
+    def sink_report(batch_id: int) -> dict[str, Any]:
+        report = writer.reports.pop(batch_id, None)
+        return dict(vars(report)) if report else {}
+
+    listener = MetricsListener(metrics_file_writer(writer.out), sink_report)
+    spark.streams.addListener(listener)
+    stream = (counts.writeStream.queryName("tweetics").outputMode("update")
+              .option("checkpointLocation", args.checkpoint)
+              .foreachBatch(writer))
+    stream = stream.trigger(availableNow=True) if args.available_now else \
+        stream.trigger(processingTime=spark_interval(args.trigger_ms))
+    return stream.start(), writer, listener
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    spark = build_session(args)
+    query = None
+    try:
+        query, writer, listener = build_query(spark, args)
+        signal.signal(signal.SIGTERM, lambda *_: query.stop())
+        logger.info("reading %s from %s, writing %s (window %s, slide %s, watermark %s)", args.topic,
+                    args.bootstrap_servers, args.output, args.window, args.slide or args.window, args.watermark)
+        query.awaitTermination()
+        last = query.lastProgress
+        listener.wait_for(last["batchId"] if last else None)
+        writer.flush()
+        totals = listener.totals
+        logger.info("done: %d records, %d counted, %d malformed, %d non-tweet, %d missing fields, %d late",
+                    totals.get("input_rows", 0), totals.get("valid", 0), totals.get("malformed", 0),
+                    totals.get("non_tweet", 0), totals.get("missing_fields", 0), totals.get("late", 0))
+        return 0
+    except TweeticsError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # StreamingQueryException and py4j errors: one line, details in the log
+        logger.debug("query failed", exc_info=True)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"{PROG}: error: query failed: {first}", file=sys.stderr)
+        return 1
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

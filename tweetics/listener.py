@@ -1,0 +1,108 @@
+"""Per-batch metrics through a StreamingQueryListener: logged, and appended beside the output.
+
+One JSON line per micro-batch in ``metrics/batches-<date>.jsonl`` (contracts section 4): input and
+processing rates, batch duration, watermark, records dropped as malformed / non-tweet / missing fields
+(observed in the query), and ``late``: the (window, hashtag) groups of a batch whose window the
+watermark had already closed; Spark's aggregation drops them (after merging the batch's rows per
+group) and counts them in ``numRowsDroppedByWatermark``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any, Callable
+
+import orjson
+from pyspark.sql.streaming import StreamingQueryListener
+
+from tweetics.transforms import DROP_REASONS, OBSERVATION
+
+logger = logging.getLogger(__name__)
+
+_AGG_OPERATOR = "stateStoreSave"
+
+
+def metrics_line(progress: dict[str, Any], sink: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The metrics line of one batch from Spark's progress JSON (plus what the writer reported)."""
+    observed = (progress.get("observedMetrics") or {}).get(OBSERVATION) or {}
+    operators = progress.get("stateOperators") or []
+
+    def dropped(name: str) -> int:
+        return sum(int(op.get("numRowsDroppedByWatermark") or 0) for op in operators if op.get("operatorName") == name)
+
+    line = {
+        "batch_id": progress.get("batchId"),
+        "timestamp": progress.get("timestamp"),
+        "input_rows": progress.get("numInputRows", 0),
+        "input_rate": round(float(progress.get("inputRowsPerSecond") or 0.0), 1),
+        "processing_rate": round(float(progress.get("processedRowsPerSecond") or 0.0), 1),
+        "batch_duration_ms": progress.get("batchDuration") or (progress.get("durationMs") or {}).get("triggerExecution"),
+        "watermark": (progress.get("eventTime") or {}).get("watermark"),
+        "records": int(observed.get("records") or 0),
+        "valid": int(observed.get("valid") or 0),
+        **{reason: int(observed.get(reason) or 0) for reason in DROP_REASONS},
+        "late": dropped(_AGG_OPERATOR),
+        "state_rows": sum(int(op.get("numRowsTotal") or 0) for op in operators),
+        "durations_ms": progress.get("durationMs") or {},
+    }
+    line.update(sink or {})
+    return line
+
+
+class MetricsListener(StreamingQueryListener):
+    """Logs each batch's metrics line and hands it to ``write`` (the output's metrics file)."""
+
+    def __init__(self, write: Callable[[dict[str, Any]], None],
+                 sink_reports: Callable[[int], dict[str, Any]] | None = None) -> None:
+        self._write = write
+        self._sink_reports = sink_reports
+        self.last_batch_id: int | None = None
+        self.totals: dict[str, int] = {}
+        self._seen = threading.Condition()
+
+    def onQueryStarted(self, event: Any) -> None:
+        logger.info("query %s started (run %s)", event.name or event.id, event.runId)
+
+    def onQueryProgress(self, event: Any) -> None:
+        try:
+            progress = json.loads(event.progress.json)
+            sink = self._sink_reports(progress.get("batchId")) if self._sink_reports else None
+            line = metrics_line(progress, sink)
+            for key in ("input_rows", "valid", *DROP_REASONS, "late"):
+                self.totals[key] = self.totals.get(key, 0) + int(line.get(key) or 0)
+            logger.info("batch %s: %s rows in %s ms (%.1f rows/s), watermark %s, malformed %s, non-tweet %s, "
+                        "missing %s, late %s", line["batch_id"], line["input_rows"], line["batch_duration_ms"],
+                        line["processing_rate"], line["watermark"], line["malformed"], line["non_tweet"],
+                        line["missing_fields"], line["late"])
+            self._write(line)
+        except Exception:  # a metrics hiccup must never stop the stream
+            logger.exception("could not record batch metrics")
+        finally:
+            with self._seen:
+                self.last_batch_id = event.progress.batchId
+                self._seen.notify_all()
+
+    def onQueryIdle(self, event: Any) -> None:
+        pass
+
+    def onQueryTerminated(self, event: Any) -> None:
+        if event.exception:
+            logger.error("query stopped with an error: %s", str(event.exception).splitlines()[0])
+
+    def wait_for(self, batch_id: int | None, timeout: float = 10.0) -> bool:
+        """Block until the progress event of ``batch_id`` was handled (events arrive asynchronously)."""
+        if batch_id is None:
+            return True
+        with self._seen:
+            return self._seen.wait_for(
+                lambda: self.last_batch_id is not None and self.last_batch_id >= batch_id, timeout)
+
+
+def metrics_file_writer(fs: Any) -> Callable[[dict[str, Any]], None]:
+    """Append metrics lines to ``metrics/batches-<UTC date of the batch>.jsonl`` under the output."""
+    def write(line: dict[str, Any]) -> None:
+        date = str(line.get("timestamp") or "")[:10] or "unknown"
+        fs.append(f"metrics/batches-{date}.jsonl", orjson.dumps(line) + b"\n")
+    return write
