@@ -23,6 +23,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from typing import Any, NoReturn, Sequence
 
 if __package__ in (None, ""):  # run as a script by spark-submit: make the repo root importable
@@ -68,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retention", default="7 days", help="drop hour partitions older than this (default 7 days)")
     p.add_argument("--fail-on-data-loss", action="store_true",
                    help="stop when Kafka offsets vanished (retention) instead of skipping ahead")
+    p.add_argument("--max-restarts", type=int, default=int(env("TWEETICS_MAX_RESTARTS", "10")),
+                   help="restart a failed query from its checkpoint up to this many times in a row, with backoff "
+                        "(HDFS or Kafka briefly gone); 0 = fail at once (default 10)")
     p.add_argument("--log-level", default=env("TWEETICS_LOG_LEVEL", "INFO"), help="Python log level (default INFO)")
     return p
 
@@ -165,19 +169,61 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     return stream.start(), writer, listener
 
 
+def run_supervised(spark: Any, args: argparse.Namespace) -> tuple[Any, Any]:
+    """Run the query; when it fails, restart it from its checkpoint with backoff.
+
+    Restarting is exactly-once by construction: a batch re-run after a failure reads the same offsets and
+    rewrites the same files (idempotent by batch id). The restart budget counts failures in a row; a committed
+    batch since the last failure resets it, so a long run survives many short outages but not a real bug.
+    """
+    from py4j.protocol import Py4JError
+    from pyspark.errors import StreamingQueryException
+
+    stopping = False
+    current: dict[str, Any] = {}
+
+    def on_term(*_: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        if "query" in current:
+            current["query"].stop()
+
+    signal.signal(signal.SIGTERM, on_term)
+    failures = 0
+    while True:
+        listener = None
+        try:
+            query, writer, listener = build_query(spark, args)
+            current["query"] = query
+            logger.info("reading %s from %s, writing %s (window %s, slide %s, watermark %s)", args.topic,
+                        args.bootstrap_servers, args.output, args.window, args.slide or args.window, args.watermark)
+            query.awaitTermination()
+            return query, (writer, listener)
+        except (StreamingQueryException, Py4JError, OSError) as exc:
+            if stopping:
+                raise
+            progressed = listener is not None and listener.last_batch_id is not None
+            failures = 1 if progressed else failures + 1
+            if failures > args.max_restarts:
+                raise
+            wait = min(60.0, 2.0 ** failures)
+            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+            logger.warning("query failed (%s); restart %d of %d from the checkpoint in %.0f s",
+                           first, failures, args.max_restarts, wait)
+            time.sleep(wait)
+        finally:
+            if listener is not None:
+                spark.streams.removeListener(listener)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("py4j").setLevel(logging.WARNING)
     spark = build_session(args)
-    query = None
     try:
-        query, writer, listener = build_query(spark, args)
-        signal.signal(signal.SIGTERM, lambda *_: query.stop())
-        logger.info("reading %s from %s, writing %s (window %s, slide %s, watermark %s)", args.topic,
-                    args.bootstrap_servers, args.output, args.window, args.slide or args.window, args.watermark)
-        query.awaitTermination()
+        query, (writer, listener) = run_supervised(spark, args)
         last = query.lastProgress
         listener.wait_for(last["batchId"] if last else None)
         writer.flush()

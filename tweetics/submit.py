@@ -51,7 +51,9 @@ def package_zip(cache_dir: Path | None = None) -> Path:
                 info = zipfile.ZipInfo(str(path.relative_to(REPO)), date_time=(2020, 1, 1, 0, 0, 0))
                 zf.writestr(info, path.read_bytes())
     data = buffer.getvalue()
-    target_dir = cache_dir or REPO / ".cache" / "tweetics"
+    # Not beside the package: an installed package's folder is read-only for most users.
+    target_dir = cache_dir or Path(os.environ.get("TWEETICS_CACHE_DIR")
+                                   or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tweetics")
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / f"tweetics-{hashlib.sha256(data).hexdigest()[:12]}.zip"
     if not target.exists():

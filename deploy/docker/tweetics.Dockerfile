@@ -43,9 +43,9 @@ RUN apt-get update \
  && useradd --system --uid 10001 --gid 10001 --home-dir /opt/tweetics --shell /usr/sbin/nologin tweetics \
  && install -d -o 10001 -g 10001 /opt/tweetics /opt/tweetics/work
 COPY --from=build /opt/venv /opt/venv
-# `tweetics submit` zips the job's packages into <site-packages>/.cache/tweetics: writable for the user.
-RUN install -d -o 10001 -g 10001 /opt/venv/lib/python3.11/site-packages/.cache/tweetics
-ENV SPARK_HOME=/opt/venv/lib/python3.11/site-packages/pyspark
+# `tweetics submit` zips the job's packages into TWEETICS_CACHE_DIR (default ~/.cache/tweetics).
+ENV SPARK_HOME=/opt/venv/lib/python3.11/site-packages/pyspark \
+    TWEETICS_CACHE_DIR=/opt/tweetics/work/cache
 COPY --from=jars /jars/ ${SPARK_HOME}/jars/
 ENV PATH=/opt/venv/bin:${SPARK_HOME}/bin:$PATH \
     PYSPARK_PYTHON=/opt/venv/bin/python \

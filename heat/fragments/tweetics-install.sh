@@ -12,7 +12,5 @@ if [ -n "$PIP_INDEX_URL" ]; then
 fi
 /opt/tweetics/venv/bin/pip install "${pip_args[@]}" "$TWEETICS_PACKAGE"
 /opt/tweetics/venv/bin/tweetics --help >/dev/null
-# `tweetics submit` (the driver, run as user spark) zips the job's packages into
-# <site-packages>/.cache/tweetics.
-site="$(/opt/tweetics/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-install -d -o spark -g spark "${site}/.cache/tweetics"
+# `tweetics submit` (the driver, run as user spark) zips the job's packages into TWEETICS_CACHE_DIR.
+install -d -o spark -g spark /var/cache/tweetics
