@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retention", default="7 days", help="drop hour partitions older than this (default 7 days)")
     p.add_argument("--fail-on-data-loss", action="store_true",
                    help="stop when Kafka offsets vanished (retention) instead of skipping ahead")
-    p.add_argument("--max-restarts", type=int, default=int(env("TWEETICS_MAX_RESTARTS", "10")),
+    p.add_argument("--max-restarts", type=int, default=env("TWEETICS_MAX_RESTARTS", "10"),
                    help="restart a failed query from its checkpoint up to this many times in a row, with backoff "
                         "(HDFS or Kafka briefly gone); 0 = fail at once (default 10)")
     p.add_argument("--log-level", default=env("TWEETICS_LOG_LEVEL", "INFO"), help="Python log level (default INFO)")

@@ -7,6 +7,8 @@ partitions): a missing file triggers one fresh listing of its partition.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import logging
 import os
 from pathlib import Path
@@ -87,7 +89,13 @@ def open_store(output: str, webhdfs: str | None = None) -> Store:
         http = webhdfs or os.environ.get("WEBHDFS_URL") or f"http://{url.hostname}:9870"
         return WebHdfsStore(http, url.path)
     if url.scheme == "webhdfs":
-        return WebHdfsStore(f"http://{url.hostname}:{url.port or 9870}", url.path)
+        try:
+            port = url.port or 9870
+        except ValueError:
+            raise OutputError(f"{output}: the port must be a number") from None
+        if not url.hostname:
+            raise OutputError(f"{output}: no host (use webhdfs://HOST:PORT/PATH)")
+        return WebHdfsStore(f"http://{url.hostname}:{port}", url.path)
     raise OutputError(f"{output}: unsupported scheme {url.scheme!r} (use a path, hdfs:// or webhdfs://)")
 
 
@@ -128,4 +136,13 @@ def read_counts(store: Store, since_ms: int | None = None, final_only: bool = Fa
         rows.extend(_partition_rows(store, part))
     current = resolve(rows)
     return {k: r for k, r in current.items()
-            if (since_ms is None or parse_time(r["window_start"]) >= since_ms) and (not final_only or r.get("final"))}
+            if (since_ms is None or _window_ms(r["window_start"]) >= since_ms) and (not final_only or r.get("final"))}
+
+
+def _window_ms(text: str) -> int:
+    """A row's window start in epoch ms. Strict ISO-8601: data is never read as a relative age like --since;
+    an unreadable time sorts first (so --since leaves it out) rather than failing the listing."""
+    try:
+        return int(datetime.fromisoformat(text).timestamp() * 1000)
+    except ValueError:
+        return -1

@@ -7,13 +7,14 @@ count; ``final: true`` marks a closed window's exact count.
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 import orjson
 
 logger = logging.getLogger(__name__)
 
 Key = tuple[str, str, str]
+Row = TypeVar("Row")
 
 
 def is_counts_file(name: str) -> bool:
@@ -31,19 +32,44 @@ def parse_lines(data: bytes) -> Iterable[dict[str, Any]]:
         except orjson.JSONDecodeError:
             logger.warning("skipping unreadable counts line %d", number)
             continue
-        if isinstance(row, dict) and {"window_start", "window_end", "hashtag", "batch_id"} <= row.keys():
+        if _well_formed(row):
             yield row
+        else:
+            logger.warning("skipping malformed counts line %d", number)
+
+
+def _well_formed(row: Any) -> bool:
+    """A counts line with the contract's fields and types (bad data is skipped, never fatal)."""
+    if not isinstance(row, dict):
+        return False
+    texts = all(isinstance(row.get(k), str) and row.get(k) for k in ("window_start", "window_end", "hashtag"))
+    ints = all(isinstance(row.get(k), int) and not isinstance(row.get(k), bool) and row[k] >= 0
+               for k in ("count", "batch_id"))
+    return texts and ints and isinstance(row.get("final", False), bool)
+
+
+def rank(batch_id: int, final: bool) -> tuple[int, bool]:
+    """The contract's order between two lines of one (window, hashtag): the higher batch_id wins, and on a
+    tie a final line beats a running one (a compaction restates the same batch's count)."""
+    return (batch_id, final)
+
+
+def resolve_by(rows: Iterable[Row], key: Callable[[Row], Hashable],
+               rank_of: Callable[[Row], tuple[int, bool]]) -> dict[Hashable, Row]:
+    """The resolution rule over any row type: per key, the row of highest :func:`rank`."""
+    current: dict[Hashable, Row] = {}
+    best: dict[Hashable, tuple[int, bool]] = {}
+    for row in rows:
+        k, r = key(row), rank_of(row)
+        if k not in best or r > best[k]:
+            current[k], best[k] = row, r
+    return current
 
 
 def resolve(rows: Iterable[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
-    """Current row per (window_start, window_end, hashtag): highest batch_id, final over running on ties."""
-    current: dict[Key, dict[str, Any]] = {}
-    for row in rows:
-        key = (row["window_start"], row["window_end"], row["hashtag"])
-        seen = current.get(key)
-        if seen is None or (row["batch_id"], bool(row.get("final"))) > (seen["batch_id"], bool(seen.get("final"))):
-            current[key] = row
-    return current
+    """Current line per (window_start, window_end, hashtag) of parsed counts lines."""
+    return resolve_by(rows, key=lambda r: (r["window_start"], r["window_end"], r["hashtag"]),
+                      rank_of=lambda r: rank(r["batch_id"], bool(r.get("final"))))  # type: ignore[return-value]
 
 
 def sorted_rows(current: dict[Key, dict[str, Any]]) -> list[dict[str, Any]]:

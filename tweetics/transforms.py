@@ -117,11 +117,6 @@ def content_spellings(content: Column, dialect: Column) -> Column:
     return F.coalesce(spellings, F.array().cast("array<string>"))
 
 
-def hashtag_spellings(tweet: Column, dialect: Column) -> Column:
-    """The hashtags of a tweet as written (may repeat), per the contract's dialect rules."""
-    return content_spellings(tweet_content(tweet, dialect), dialect)
-
-
 def normalize_tag(tag: Column) -> Column:
     """NFKC then full case folding (Python's ``str.casefold``), through ICU4J without a Python UDF."""
     nfkc = F.reflect(F.lit("com.ibm.icu.text.Normalizer"), F.lit("compose"), tag, F.lit(True))

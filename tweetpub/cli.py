@@ -69,7 +69,8 @@ def kafka_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--partitions", type=click.IntRange(1), default=1, show_default=True,
                      help="Partitions for topics tweetpub has to create."),
         click.option("--kafka-config", "kafka_pairs", multiple=True, metavar="KEY=VALUE",
-                     help="Extra librdkafka setting, repeatable (TLS/SASL: security.protocol, sasl.*, ssl.*)."),
+                     help="Extra librdkafka setting, repeatable (e.g. security.protocol, sasl.mechanism). "
+                          "Passwords and secrets only through --kafka-config-file."),
         click.option("--kafka-config-file", envvar="TWEETPUB_KAFKA_CONFIG_FILE", type=click.Path(dir_okay=False),
                      help="Properties file of extra librdkafka settings. [env: TWEETPUB_KAFKA_CONFIG_FILE]"),
         click.option("--compression", type=click.Choice(["none", "gzip", "snappy", "lz4", "zstd"]),

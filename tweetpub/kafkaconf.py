@@ -16,16 +16,29 @@ from tweetpub.exceptions import UsageError
 rdkafka_logger = logging.getLogger("tweetpub.rdkafka")
 
 
+def is_secret_key(key: str) -> bool:
+    """librdkafka settings that hold secrets (passwords, JAAS lines, OAuth client secrets, private keys)."""
+    k = key.strip().lower()
+    return "password" in k or "secret" in k or k in ("sasl.jaas.config", "ssl.key.pem", "ssl_key.pem")
+
+
 def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
     """``["k=v", ...]`` -> dict; ``=`` inside the value is kept.
 
-    :raises UsageError: an item without ``=`` or with an empty key.
+    Secrets are refused here: a command line shows in process lists, shell history and pod specs.
+    They belong in the properties file (--kafka-config-file).
+
+    :raises UsageError: an item without ``=``, an empty key, or a secret setting (never echoed).
     """
     out: dict[str, str] = {}
-    for item in pairs:
+    for n, item in enumerate(pairs, start=1):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"--kafka-config expects key=value, got {item.split('=')[0]!r}")
+            # The item may be a mistyped secret: name its position, never its text.
+            raise UsageError(f"--kafka-config item {n} is not key=value")
+        if is_secret_key(key):
+            raise UsageError(f"--kafka-config {key.strip()}: secrets must not be given on the command line "
+                             "(process lists show it); put it in --kafka-config-file / TWEETPUB_KAFKA_CONFIG_FILE")
         out[key.strip()] = value.strip()
     return out
 

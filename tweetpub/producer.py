@@ -127,7 +127,7 @@ class TweetProducer:
 
     def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
         """Queue one record (partition from the key); waits for queue space instead of failing."""
-        partition = zlib.crc32(key) % self.partitions[topic]
+        partition = partition_for(key, self.partitions[topic])
         while True:
             try:
                 self._producer.produce(topic, value, key, partition, self._on_delivery, headers=headers)

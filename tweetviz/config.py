@@ -12,16 +12,14 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
+from tweetpub.config import TRACK_WORDS
+
 from .exceptions import ConfigError
 
 logger = logging.getLogger(__name__)
 
-# The team's default tracked words (brief: the 23 words tweetpub tracks).
-TRACKED_WORDS: tuple[str, ...] = (
-    "openstack", "kubernetes", "k8s", "python", "golang", "sdn", "nfv", "weareopenstack",
-    "opencontrail", "docker", "hybridcloud", "aws", "azure", "openstacksummit", "mirantis",
-    "coreos", "redhat", "devops", "container", "api", "bigdata", "cloudcomputing", "iot",
-)
+# The words tweetpub tracks by default: one list for the producer and the dashboard's filter.
+TRACKED_WORDS: tuple[str, ...] = TRACK_WORDS
 
 WINDOWS_MINUTES: tuple[int, ...] = (1, 5, 15, 60)
 

@@ -6,12 +6,14 @@ Times are integer epoch seconds (UTC) inside this module; ISO strings only at th
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
 import orjson
+
+from tweetics.resolve import rank, resolve_by
+from tweetpub.tweets.hashtags import normalize_tag as shared_normalize_tag
 
 from .exceptions import DataError
 
@@ -56,8 +58,8 @@ class TagStat:
 
 
 def normalize_tag(text: str) -> str:
-    """The contract's normalized key: NFKC then full case folding (a leading ``#`` is dropped)."""
-    return unicodedata.normalize("NFKC", text.strip().lstrip("#＃")).casefold()
+    """The shared rules' normalized key (NFKC, then case folding) of a tag typed with or without ``#``."""
+    return shared_normalize_tag(text.strip().lstrip("#＃"))
 
 
 def parse_time(value: Any) -> int:
@@ -165,18 +167,10 @@ def parse_latest(data: bytes) -> Latest:
 
 
 def resolve(rows: Iterable[CountRow]) -> dict[WindowKey, CountRow]:
-    """Apply the contract's resolution rule: per (window, hashtag) the highest ``batch_id`` wins.
-
-    On a tie a final row beats a running one (a compaction restates the same batch's count).
-    """
-    table: dict[WindowKey, CountRow] = {}
-    for row in rows:
-        key = (row.start, row.end, row.hashtag)
-        old = table.get(key)
-        if old is None or row.batch_id > old.batch_id or (
-                row.batch_id == old.batch_id and row.final and not old.final):
-            table[key] = row
-    return table
+    """The contract's resolution rule (tweetics' own, shared): per (window, hashtag) the highest
+    ``batch_id`` wins, a final row beating a running one on a tie."""
+    return resolve_by(rows, key=lambda r: (r.start, r.end, r.hashtag),  # type: ignore[return-value]
+                      rank_of=lambda r: rank(r.batch_id, r.final))
 
 
 def newest_end(table: Mapping[WindowKey, CountRow]) -> int | None:
@@ -201,6 +195,10 @@ def aggregate(table: Mapping[WindowKey, CountRow], minutes: int, end: int | None
     trend_weight: dict[str, float] = {}
     for (start, stop, hashtag), row in table.items():
         if start < since or stop > end:
+            continue
+        # Sliding windows overlap: sum only those aligned to their own length (Spark aligns windows to the
+        # epoch), which tile time without overlap. Tumbling windows are all aligned, so nothing is skipped.
+        if start % (stop - start):
             continue
         counts[hashtag] = counts.get(hashtag, 0) + row.count
         rank = (row.count, start, row.display)

@@ -247,13 +247,9 @@ class Store:
         return True
 
     def _build(self, state: str) -> Snapshot:
-        table = dict(self._partition_table)
         latest = self._latest
-        if latest is not None:
-            for key, row in data.resolve(latest.rows).items():
-                old = table.get(key)
-                if old is None or row.batch_id > old.batch_id:
-                    table[key] = row
+        table = (data.resolve([*self._partition_table.values(), *latest.rows]) if latest is not None
+                 else dict(self._partition_table))
         end = data.newest_end(table)
         if end is not None:  # keep the table bounded to the history we serve
             since = end - (self.history_minutes + 1) * 60

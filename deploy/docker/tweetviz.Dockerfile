@@ -10,6 +10,9 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md ./
+# tweetviz uses tweetpub's shared hashtag rules and tweetics' reading of its own output.
+COPY tweetpub/ tweetpub/
+COPY tweetics/ tweetics/
 COPY tweetviz/ tweetviz/
 # The project's dependencies minus pyspark (the dashboard reads HDFS over WebHDFS), plus gunicorn.
 RUN python -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print("\n".join(d for d in deps if not d.startswith("pyspark")))' > /tmp/requirements.txt \

@@ -17,7 +17,9 @@ from tweetpub.cli import main
     (["replay", "{file}", "--locations", "1,2,3"], "groups of 4 numbers"),
     (["replay", "{file}", "--locations", "-70,42,-71,43"], "SW corner then NE corner"),
     (["replay", "{file}", "--rate", "5", "--speed", "2"], "exclude each other"),
-    (["replay", "{file}", "--kafka-config", "oops"], "expects key=value"),
+    (["replay", "{file}", "--kafka-config", "oops"], "item 1 is not key=value"),
+    (["replay", "{file}", "--kafka-config", "sasl.password=hunter2"], "secrets must not be given on the command line"),
+    (["replay", "{file}", "--kafka-config", "sasl.jaas.config=x password=hunter2"], "--kafka-config-file"),
     (["replay", "{file}", "--track", "", "--locations", ""], "match nothing"),
     (["replay", "-", "--loop"], "--loop needs files"),
     (["replay", "-", "--resume", "--bootstrap-servers", "127.0.0.1:1"], "--resume needs files"),
@@ -34,6 +36,7 @@ def test_usage_errors(tmp_path: Path, args: list[str], message: str, monkeypatch
     assert res.exit_code == 2, res.output
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert "hunter2" not in res.output  # a secret is never echoed back
     assert res.exc_info is None or res.exc_info[0] is SystemExit
 
 

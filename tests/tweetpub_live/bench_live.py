@@ -36,10 +36,10 @@ TAG = "tweetpub:bench"
 def bootstrap() -> str:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         return os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-    env = REPO / ".stack" / "env"
-    for line in env.read_text().splitlines() if env.exists() else []:
-        if line.startswith("export KAFKA_BOOTSTRAP_SERVERS="):
-            return line.split("=", 1)[1].strip().strip("'\"")
+    if (REPO / ".stack" / "env").exists():
+        from tests.services import read_env_file
+
+        return read_env_file(REPO / ".stack" / "env")["KAFKA_BOOTSTRAP_SERVERS"]
     sys.exit("bench-live: no Kafka (set KAFKA_BOOTSTRAP_SERVERS or run `make up`)")
 
 

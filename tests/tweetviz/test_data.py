@@ -116,12 +116,18 @@ def test_normalize_tag_is_nfkc_then_casefold():
     assert data.normalize_tag("  K8s ") == "k8s"
 
 
-def test_normalize_tag_agrees_with_the_shared_hashtag_vectors():
-    with open("tests/vectors/hashtags.json", encoding="utf-8") as handle:
-        vectors = json.load(handle)
-    keys = [k for v in vectors for k in v["hashtags"]]
-    assert keys, "the shared vectors list normalized keys"
-    assert all(data.normalize_tag(k) == k for k in keys)  # normalized keys are fixed points
+def test_typed_tags_normalize_like_the_shared_rules():
+    """What a user types in ?tags= (with '#', any case or width) lands on the key the job counted under."""
+    from pathlib import Path
+
+    from tweetpub.tweets.hashtags import extract_hashtags
+
+    vectors = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "hashtags.json").read_text("utf-8"))
+    pairs = [(key, spelling) for v in vectors for key, spelling in extract_hashtags(v["tweet"], v["dialect"])]
+    assert len(pairs) > 30
+    for key, spelling in pairs:
+        assert data.normalize_tag("#" + spelling) == key, spelling
+        assert data.normalize_tag(" ＃" + spelling.upper() + " ") == data.normalize_tag(spelling.upper())
 
 
 def test_sample_output_round_trips_through_the_parsers():
@@ -130,3 +136,15 @@ def test_sample_output_round_trips_through_the_parsers():
     latest = data.parse_latest(files["latest.json"])
     assert data.resolve(rows) == data.resolve(latest.rows)
     assert {s.hashtag: s.count for s in data.aggregate(data.resolve(rows), 5)} == {"aws": 10, "azure": 5}
+
+
+def test_sliding_windows_are_not_counted_twice():
+    # 1-minute windows sliding every 20 s: each tweet is in three windows; the sum must count it once.
+    base = 1_795_251_600  # a whole hour, UTC
+    table = {}
+    for k in range(9):  # window starts every 20 s over 3 minutes
+        start = base + 20 * k
+        table[(start, start + 60, "aws")] = data.CountRow(start, start + 60, "aws", "AWS", 3, None, k, False)
+    stats = {s.hashtag: s.count for s in data.aggregate(table, 5, end=base + 240)}
+    # aligned starts: base, base+60, base+120 (k = 0, 3, 6), 3 tweets each
+    assert stats == {"aws": 9}

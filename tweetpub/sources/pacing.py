@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Callable
 
 
 class Pacer:
-    """As fast as possible: everything is due now."""
+    """As fast as possible: everything is due now.
+
+    :param clock: the wall clock (``time.time``); tests pass a fake one.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
 
     def restart(self) -> None:
         """Start a new anchor (no-op when there is no timeline)."""
 
     def due(self, event: datetime | None) -> float:
         """Wall-clock time (``time.time()`` scale) at which this tweet should be emitted."""
-        return time.time()
+        return self.clock()
 
 
 class RatePacer(Pacer):
     """A fixed rate of ``rate`` tweets per second, independent of event times."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(clock)
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.interval = 1.0 / rate
@@ -35,7 +43,7 @@ class RatePacer(Pacer):
         pass  # a fixed rate continues across loops
 
     def due(self, event: datetime | None) -> float:
-        now = time.time()
+        now = self.clock()
         if self._next is None or self._next < now - 1.0:
             self._next = now  # don't burst to catch up after a stall of more than a second
         due, self._next = self._next, self._next + self.interval
@@ -48,7 +56,8 @@ class TimelinePacer(Pacer):
     Out-of-order event times (older than the anchor) are due immediately.
     """
 
-    def __init__(self, speed: float) -> None:
+    def __init__(self, speed: float, clock: Callable[[], float] = time.time) -> None:
+        super().__init__(clock)
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.speed = speed
@@ -58,7 +67,7 @@ class TimelinePacer(Pacer):
         self._anchor = None
 
     def due(self, event: datetime | None) -> float:
-        now = time.time()
+        now = self.clock()
         if event is None:
             return now
         ts = event.timestamp()

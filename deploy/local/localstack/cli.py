@@ -177,11 +177,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="where data, logs and the env file live (env STACK_DIR; default .stack)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_up = sub.add_parser("up", help="start whatever is not running yet and wait until it answers")
-    p_up.add_argument("--brokers", type=int, choices=(1, 3), default=int(os.environ.get("BROKERS") or 1),
+    p_up.add_argument("--brokers", type=int, choices=(1, 3), default=os.environ.get("BROKERS") or "1",
                       help="Kafka KRaft nodes: 1, or 3 for a replicated cluster (env BROKERS)")
     p_up.add_argument("--spark", choices=("local", "standalone"), default=os.environ.get("SPARK") or "local",
                       help="local: spark-submit runs local[*]; standalone: also start a master and a worker (env SPARK)")
-    p_up.add_argument("--port-offset", type=int, default=int(os.environ.get("PORT_OFFSET") or 0),
+    p_up.add_argument("--port-offset", type=int, default=os.environ.get("PORT_OFFSET") or "0",
                       help="added to every default port, to run a second stack beside the first (env PORT_OFFSET)")
     sub.add_parser("status", help="list the daemons and whether they run")
     p_fetch = sub.add_parser("fetch", help="fetch the pinned jar sets from Maven Central into the cache (up does it too)")
@@ -189,6 +189,14 @@ def main(argv: list[str] | None = None) -> int:
                          help="jar sets to fetch, named as in deploy/local/maven/ (default: kafka, hadoop, spark-kafka)")
     sub.add_parser("down", help="stop the daemons this launcher started (data is kept)")
     args = parser.parse_args(argv)
+    # argparse converts env-var defaults with `type` but checks `choices` only on the command line.
+    if args.cmd == "up":
+        if args.brokers not in (1, 3):
+            parser.error(f"BROKERS must be 1 or 3, not {args.brokers}")
+        if args.spark not in ("local", "standalone"):
+            parser.error(f"SPARK must be local or standalone, not {args.spark!r}")
+        if not 0 <= args.port_offset <= 30000:
+            parser.error("PORT_OFFSET must be between 0 and 30000")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("localstack.kafka.client").setLevel(logging.CRITICAL)
     stack_dir = Path(args.dir).resolve()

@@ -16,6 +16,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+
 from .pipeline import BIN, Pipeline
 from .cli import Shape, _load_shape, down, is_running, read_env, up
 from .errors import StackError
@@ -23,14 +25,6 @@ from .toolchain import REPO
 
 logger = logging.getLogger("localstack.demo")
 DEMO_RECORDING = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
-
-
-def _http_ok(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return resp.status == 200
-    except Exception:
-        return False
 
 
 def _wipe_hdfs(webhdfs: str, path: str) -> None:
@@ -52,7 +46,8 @@ def _ensure_topics(bootstrap: str, topic: str, partitions: int) -> None:
 def run(args: argparse.Namespace) -> int:
     stack_dir = Path(args.dir).resolve()
     started_stack = not is_running(stack_dir)
-    up(stack_dir, _load_shape(stack_dir) or Shape() if not started_stack else Shape())
+    # A running stack keeps its shape; one the demo starts is the default single-broker, local-Spark one.
+    up(stack_dir, Shape() if started_stack else (_load_shape(stack_dir) or Shape()))
     env = read_env(stack_dir)
     pipeline = Pipeline(stack_dir / "demo", env)
     stopping = False
@@ -99,6 +94,9 @@ def run(args: argparse.Namespace) -> int:
     except StackError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 2
+    except (OSError, KafkaException) as exc:  # urllib's errors are OSErrors
+        print(f"demo: error: the stack did not answer: {exc}", file=sys.stderr)
+        return 2
     finally:
         pipeline.stop_all()
         if started_stack and not args.keep_stack:
@@ -125,17 +123,22 @@ def _check(pipeline: Pipeline) -> None:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="demo", description="Run the whole pipeline on the local stack until Ctrl-C.")
     p.add_argument("--dir", default=os.environ.get("STACK_DIR") or str(REPO / ".stack"), help="stack directory (env STACK_DIR)")
-    p.add_argument("--port", type=int, default=int(os.environ.get("TWEETVIZ_PORT") or 8050), help="dashboard port (env TWEETVIZ_PORT)")
+    p.add_argument("--port", type=int, default=os.environ.get("TWEETVIZ_PORT") or "8050", help="dashboard port (env TWEETVIZ_PORT)")
     p.add_argument("--topic", default=os.environ.get("TWEETPUB_TOPIC") or "tweets", help="Kafka topic (env TWEETPUB_TOPIC)")
-    p.add_argument("--speed", type=float, default=float(os.environ.get("DEMO_SPEED") or 10), help="replay pace, times the recorded one (env DEMO_SPEED)")
+    p.add_argument("--speed", type=float, default=os.environ.get("DEMO_SPEED") or "10", help="replay pace, times the recorded one (env DEMO_SPEED)")
     p.add_argument("--trigger", default=os.environ.get("DEMO_TRIGGER") or "2 seconds", help="TweeTics trigger interval (env DEMO_TRIGGER)")
     p.add_argument("--hdfs-root", default="/demo", help="HDFS folder for the demo's output and checkpoints")
     p.add_argument("--keep-stack", action="store_true", help="leave the stack running on exit even if the demo started it")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
     logging.getLogger("localstack.kafka.client").setLevel(logging.CRITICAL)
+    if not 0 < args.port < 65536 or args.speed <= 0:
+        p.error("the port must be 1-65535 and the speed above 0")
     try:
         return run(args)
     except StackError as exc:
         print(f"demo: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("demo: interrupted while starting; `make down` stops the stack", file=sys.stderr)
+        return 130

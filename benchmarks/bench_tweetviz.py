@@ -32,9 +32,12 @@ from urllib.parse import urlsplit
 
 from hdfs import InsecureClient
 
-from .sample import build_output, latest_doc, window_rows
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "deploy" / "local"))
+
+from localstack.cli import read_env  # noqa: E402
+from tweetviz.sample import build_output, latest_doc, window_rows  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -43,12 +46,8 @@ CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgro
 def stack_env() -> dict[str, str]:
     """WEBHDFS_URL from the environment, else from the launcher's .stack/env."""
     env = {k: v for k, v in os.environ.items() if k in ("WEBHDFS_URL", "HDFS_URL")}
-    path = REPO / ".stack" / "env"
-    if "WEBHDFS_URL" not in env and path.exists():
-        for line in path.read_text().splitlines():
-            match = re.match(r"export (\w+)=(.*)", line.strip())
-            if match:
-                env.setdefault(match.group(1), match.group(2).strip("'\""))
+    if "WEBHDFS_URL" not in env and (REPO / ".stack" / "env").exists():
+        env = {**read_env(REPO / ".stack"), **env}
     if "WEBHDFS_URL" not in env:
         sys.exit("bench-tweetviz: no WEBHDFS_URL (run `make up` first)")
     return env
