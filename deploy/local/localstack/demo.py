@@ -98,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"demo: error: the stack did not answer: {exc}", file=sys.stderr)
         return 2
     finally:
+        running = list(pipeline.children)
         pipeline.stop_all()
+        if running:
+            print(f"demo: stopped {', '.join(running)}", file=sys.stderr)
         if started_stack and not args.keep_stack:
             down(stack_dir)
 
