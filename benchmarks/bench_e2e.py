@@ -197,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--burst", type=int, default=30, help="tweets per probe burst (default 30)")
     p.add_argument("--background-rate", type=float, default=50.0, help="background tweets/s during latency (default 50)")
     p.add_argument("--rates", default="250,500,1000,2000,4000,8000", help="capacity steps, tweets/s")
+    p.add_argument("--capacity-trigger", type=int, default=5,
+                   help="trigger of the capacity phase's job, seconds (default 5; at 1 s the per-batch floor "
+                        "of the job itself is above the trigger)")
     p.add_argument("--step-seconds", type=float, default=30.0, help="measured seconds per capacity step")
     p.add_argument("--stack-dir", default=str(REPO / ".stack"), help="the stack to run on (default .stack)")
     args = p.parse_args(argv)
@@ -231,12 +234,22 @@ def main(argv: list[str] | None = None) -> int:
         load.stop.set()
         load.join()
         producer.flush(30)
-        print("capacity: stepping the replay rate", file=sys.stderr)
-        result["capacity"] = capacity(run, env, [int(r) for r in args.rates.split(",")], args.step_seconds,
-                                      trigger_ms, stack_dir)
+        pipeline.stop_all()
+        # Capacity on a fresh job (its own topic and checkpoint) at the capacity trigger.
+        cap_topic = f"{topic}-cap"
+        for fut in admin.create_topics([NewTopic(cap_topic, 2, 1), NewTopic(f"{cap_topic}.dlq", 1, 1)]).values():
+            fut.result(timeout=60)
+        cap = Run(env, cap_topic, f"/bench/{cap_topic}", pipeline)
+        cap.start_job(trigger=f"{args.capacity_trigger} seconds", starting_offsets="latest")
+        cap.start_viz(free_port())
+        wait_for(lambda: client.status(f"{cap.root}/checkpoint/offsets", strict=False), 180, 1, what="job started")
+        result["capacity_trigger_ms"] = args.capacity_trigger * 1000
+        print(f"capacity: stepping the replay rate, {args.capacity_trigger} s trigger", file=sys.stderr)
+        result["capacity"] = capacity(cap, env, [int(r) for r in args.rates.split(",")], args.step_seconds,
+                                      args.capacity_trigger * 1000, stack_dir)
     finally:
         pipeline.stop_all()
-        admin.delete_topics([topic, f"{topic}.dlq"])
+        admin.delete_topics([topic, f"{topic}.dlq", f"{topic}-cap", f"{topic}-cap.dlq"])
     (REPO / "build" / "bench" / "e2e.json").write_text(json.dumps(result, indent=2))
     print_report(result)
     return 0
@@ -251,16 +264,19 @@ def print_report(r: dict) -> None:
                   f"p95 {s['p95_ms']} ms  p99 {s['p99_ms']} ms  -> goal p95 <= 3000 ms: "
                   f"{'met' if s['p95_ms'] <= 3000 else 'NOT met'} (ratio p95/goal {s['p95_ms'] / 3000:.2f})")
     best = r["capacity"]["highest_sustained"]
+    trigger = r["capacity_trigger_ms"]
     if best:
         print(f"highest sustained rate: {best['produced_rate']} tweets/s (batch p90 {best['batch_ms_p90']} ms < "
-              f"{r['trigger_ms']} ms trigger) on {r['machine']['cores']} cores")
-        print("CPU-seconds per 1,000 tweets at that rate:")
-        for name, v in best["cpu_s_per_1000"].items():
-            print(f"  {name:<14} {v}")
-        total = sum(v for v in best["cpu_s_per_1000"].values() if v)
-        print(f"  {'total':<14} {total:.3f}  -> CPU bound of this box: {r['machine']['cores'] / total * 1000:.0f} tweets/s")
+              f"{trigger} ms trigger) on {r['machine']['cores']} cores")
     else:
-        print("no capacity step was sustained; see build/bench/e2e.json")
+        print(f"no capacity step was sustained at a {trigger} ms trigger; see build/bench/e2e.json")
+    step = best or r["capacity"]["steps"][-1]
+    print(f"CPU-seconds per 1,000 tweets at {step['produced_rate']} tweets/s:")
+    for name, v in step["cpu_s_per_1000"].items():
+        print(f"  {name:<14} {v}")
+    total = sum(v for v in step["cpu_s_per_1000"].values() if v)
+    if total:
+        print(f"  {'total':<14} {total:.3f}  -> CPU bound of this box: {r['machine']['cores'] / total * 1000:.0f} tweets/s")
 
 
 if __name__ == "__main__":

@@ -205,7 +205,10 @@ def count_files(spark: Any, base: str) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("-n", "--tweets", type=int, default=100_000, help="tweets in the drained topic (default 100000)")
+    p.add_argument("-n", "--tweets", type=int, default=150_000,
+                   help="tweets in the drained topic (default 150000: enough to amortize each query's start-up)")
+    p.add_argument("--driver-memory", default="3g",
+                   help="driver heap (default 3g: the example's complete-mode word state needs it)")
     p.add_argument("--partitions", type=int, default=2, help="topic partitions (default 2)")
     p.add_argument("--shuffle-partitions", type=int, default=2, help="spark.sql.shuffle.partitions (both queries)")
     p.add_argument("--master", default=os.environ.get("SPARK_MASTER", "local[2]"))
@@ -236,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {count} tweets, {size / count:.0f} bytes each on average, in {time.perf_counter() - t:.1f} s", flush=True)
 
     spark = (SparkSession.builder.master(opts.master).appName("bench-tweetics")
+             .config("spark.driver.memory", opts.driver_memory)
              .config("spark.jars", ",".join(connector_jars(opts.jars)))
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.shuffle.partitions", str(opts.shuffle_partitions))
