@@ -294,38 +294,46 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--read-timeout", type=click.FloatRange(1), default=21.0, show_default=True,
                      help="Seconds without data or keep-alive before reconnecting (X sends a keep-alive every 20 s)."),
     ]
+
+    @functools.wraps(func)
+    def with_live_options(*args: Any, track: str, locations: tuple[str, ...], bearer_token_file: str | None,
+                          api_base: str, access_level: str, rule_tag: str, limit: int | None,
+                          duration: float | None, dry_run: bool, backoff_scale: float, max_retries: int | None,
+                          read_timeout: float, **kw: Any) -> Any:
+        from tweetpub.sources.live import Backoff, LiveOptions
+
+        phrases, boxes = _live_filter(track, locations)
+        live = LiveOptions(phrases, boxes, bearer_token_file=bearer_token_file, api_base=api_base,
+                           access_level=access_level, rule_tag=rule_tag, limit=limit, duration=duration,
+                           backoff=Backoff.scaled(backoff_scale), max_retries=max_retries,
+                           read_timeout=read_timeout, dry_run=dry_run)
+        return func(*args, live=live, **kw)
+
     for opt in reversed(opts):
-        func = opt(func)
-    return func
+        with_live_options = opt(with_live_options)
+    return with_live_options
 
 
 @main.command()
 @kafka_options
 @filter_options
+@clean_errors  # outside live_options: building the options can fail on a bad --locations
 @live_options
-@clean_errors
-def stream(track: str, locations: tuple[str, ...], bearer_token_file: str | None, api_base: str,
-           access_level: str, rule_tag: str, limit: int | None, duration: float | None, dry_run: bool,
-           backoff_scale: float, max_retries: int | None, read_timeout: float, **kw: Any) -> None:
+def stream(live: Any, **kw: Any) -> None:
     """Stream live tweets from the X API v2 filtered stream into Kafka.
 
     --track/--locations become v2 rules (bounding_box tiles for the boxes).
     """
-    from tweetpub.sources.live import Backoff, run_stream
+    from tweetpub.sources.live import run_stream
 
-    phrases, boxes = _live_filter(track, locations)
-    producer = None if dry_run else _make_producer(kw)[0]
-    summary = run_stream(track=phrases, locations=boxes, producer=producer, topic=kw["topic"],
-                         dlq_topic=kw["dlq_topic"] or kw["topic"] + config.DLQ_SUFFIX,
-                         bearer_token_file=bearer_token_file, api_base=api_base, access_level=access_level,
-                         rule_tag=rule_tag, limit=limit, duration=duration, dry_run=dry_run,
-                         backoff=Backoff.scaled(backoff_scale), max_retries=max_retries, read_timeout=read_timeout)
+    producer = None if live.dry_run else _make_producer(kw)[0]
+    summary = run_stream(live, producer=producer, topic=kw["topic"],
+                         dlq_topic=kw["dlq_topic"] or kw["topic"] + config.DLQ_SUFFIX)
     click.echo(f"summary: {summary.line()}", err=True)
 
 
 @main.command()
 @filter_options
-@live_options
 @click.option("-d", "--out-dir", default="recordings", show_default=True, type=click.Path(file_okay=False),
               help="Directory for the rotating .jsonl.gz files.")
 @click.option("--prefix", default="tweets", show_default=True, help="File name prefix.")
@@ -334,18 +342,11 @@ def stream(track: str, locations: tuple[str, ...], bearer_token_file: str | None
 @click.option("--rotate-seconds", type=click.FloatRange(0, min_open=True), default=3600.0, show_default=True,
               help="Start a new file after this many seconds.")
 @clean_errors
-def record(track: str, locations: tuple[str, ...], bearer_token_file: str | None, api_base: str, access_level: str,
-           rule_tag: str, limit: int | None, duration: float | None, dry_run: bool, backoff_scale: float,
-           max_retries: int | None, read_timeout: float, out_dir: str, prefix: str,
-           rotate_mb: float, rotate_seconds: float) -> None:
+@live_options
+def record(live: Any, out_dir: str, prefix: str, rotate_mb: float, rotate_seconds: float) -> None:
     """Record the live filtered stream to rotating .jsonl.gz files that replay reads."""
     from tweetpub.record import run_record
-    from tweetpub.sources.live import Backoff
 
-    phrases, boxes = _live_filter(track, locations)
-    summary = run_record(track=phrases, locations=boxes, out_dir=out_dir, prefix=prefix,
-                         rotate_bytes=int(rotate_mb * 2**20), rotate_seconds=rotate_seconds,
-                         bearer_token_file=bearer_token_file, api_base=api_base, access_level=access_level,
-                         rule_tag=rule_tag, limit=limit, duration=duration, dry_run=dry_run,
-                         backoff=Backoff.scaled(backoff_scale), max_retries=max_retries, read_timeout=read_timeout)
+    summary = run_record(live, out_dir=out_dir, prefix=prefix, rotate_bytes=int(rotate_mb * 2**20),
+                         rotate_seconds=rotate_seconds)
     click.echo(f"summary: {summary.line()}", err=True)

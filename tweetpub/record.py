@@ -18,15 +18,14 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Sequence
+from typing import Any, BinaryIO, Callable
 
 import tweetpub
 from tweetpub.exceptions import UsageError
 from tweetpub.sources.live import (
-    DEFAULT_API_BASE, STREAM_ROUTE, Backoff, LiveSummary, run_live,
+    STREAM_ROUTE, LiveOptions, LiveSummary, run_live,
 )
 from tweetpub.tweets.envelope import build_dead_letter, iso_now
-from tweetpub.v2rules import DEFAULT_TAG, Box
 
 log = logging.getLogger(__name__)
 
@@ -189,33 +188,13 @@ class RecordSink:
                 self._dead = None
 
 
-def run_record(
-    *,
-    track: Sequence[str],
-    locations: Sequence[Box],
-    out_dir: str | os.PathLike,
-    prefix: str = "tweets",
-    rotate_bytes: int = DEFAULT_ROTATE_BYTES,
-    rotate_seconds: float = DEFAULT_ROTATE_SECONDS,
-    bearer_token_file: str | os.PathLike | None = None,
-    api_base: str = DEFAULT_API_BASE,
-    access_level: str = "pro",
-    rule_tag: str = DEFAULT_TAG,
-    limit: int | None = None,
-    duration: float | None = None,
-    backoff: Backoff = Backoff(),
-    max_retries: int | None = None,
-    read_timeout: float = 21.0,
-    dry_run: bool = False,
-    progress: bool | None = None,
-) -> LiveSummary:
+def run_record(opts: LiveOptions, *, out_dir: str | os.PathLike, prefix: str = "tweets",
+               rotate_bytes: int = DEFAULT_ROTATE_BYTES,
+               rotate_seconds: float = DEFAULT_ROTATE_SECONDS) -> LiveSummary:
     """``tweetpub record``: the live filtered stream to rotating ``.jsonl.gz`` files in ``out_dir``."""
     writer = RotatingGzipWriter(out_dir, prefix, rotate_bytes=rotate_bytes, rotate_seconds=rotate_seconds)
-    sink = RecordSink(writer, url=api_base.rstrip("/") + STREAM_ROUTE, rule_tag=rule_tag)
-    summary = run_live(sink, track=track, locations=locations, bearer_token_file=bearer_token_file,
-                       api_base=api_base, access_level=access_level, rule_tag=rule_tag, limit=limit,
-                       duration=duration, backoff=backoff, max_retries=max_retries, read_timeout=read_timeout,
-                       dry_run=dry_run, progress=progress)
+    sink = RecordSink(writer, url=opts.api_base.rstrip("/") + STREAM_ROUTE, rule_tag=opts.rule_tag)
+    summary = run_live(sink, opts)
     log.info("record: %d pages in %d files under %s", writer.lines, len(writer.files), writer.dir)
     return summary
 

@@ -25,7 +25,7 @@ import orjson
 from tests.tweetpub_live.fakestream import Block, FakeXApi, Hold, tweet_page
 from tweetpub.kafkaconf import client_config, producer_config
 from tweetpub.producer import TweetProducer
-from tweetpub.sources.live import Backoff, run_stream
+from tweetpub.sources.live import Backoff, LiveOptions, run_stream
 from tweetpub.tweets.dialects import flatten_page
 from tweetpub.tweets.envelope import ValueBuilder
 
@@ -79,9 +79,9 @@ def main(n: int) -> None:
             prod = producer(servers)
             prod.ensure_topics({topic: 1, topic + ".dlq": 1})
             t0 = time.perf_counter()
-            summary = run_stream(track=["openstack"], locations=[], producer=prod, topic=topic,
-                                 api_base=api.base_url, rule_tag=TAG, access_level="basic", limit=n,
-                                 backoff=Backoff.scaled(0.01), progress=False)
+            opts = LiveOptions(["openstack"], [], api_base=api.base_url, rule_tag=TAG, access_level="basic",
+                               limit=n, backoff=Backoff.scaled(0.01), progress=False)
+            summary = run_stream(opts, producer=prod, topic=topic)
             live_s = time.perf_counter() - t0
             assert summary.acked == n, summary.line()
 

@@ -16,7 +16,7 @@ from tests.tweetpub_live.fakestream import (
 from tweetpub.cli import main
 from tweetpub.kafkaconf import client_config, producer_config
 from tweetpub.producer import TweetProducer
-from tweetpub.sources.live import Backoff, run_stream
+from tweetpub.sources.live import Backoff, LiveOptions, run_stream
 from tweetpub.tweets.dialects import flatten_page
 
 TAG = "tweetpub"  # the CLI's default --rule-tag
@@ -68,10 +68,10 @@ def test_stream_into_kafka_exactly_once_across_reconnects(fake_api: FakeXApi, to
     fake_api.add_connection(Status(500))
     fake_api.add_connection(ours(6), ours(2), ours(7), ours(8), Hold())
 
-    summary = run_stream(track=["openstack"], locations=[(-71.4415, 41.986, -70.4747, 42.9041)],
-                         producer=producer_for(kafka_bootstrap), topic=topic, dlq_topic=dlq,
-                         api_base=fake_api.base_url, access_level="basic", rule_tag=TAG, limit=8,
-                         backoff=Backoff.scaled(0.01), read_timeout=5, progress=False)
+    opts = LiveOptions(["openstack"], [(-71.4415, 41.986, -70.4747, 42.9041)], api_base=fake_api.base_url,
+                       access_level="basic", rule_tag=TAG, limit=8, backoff=Backoff.scaled(0.01), read_timeout=5,
+                       progress=False)
+    summary = run_stream(opts, producer=producer_for(kafka_bootstrap), topic=topic, dlq_topic=dlq)
     assert summary.delivered == 8 and summary.acked == 8 and summary.duplicates == 2
     assert summary.http_errors == {429: 1, 500: 1} and summary.reconnects == 4
 

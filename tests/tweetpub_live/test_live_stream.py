@@ -14,7 +14,7 @@ from tests.tweetpub_live.fakestream import (
 from tests.tweetpub_live.test_live_units import ListSink
 from tweetpub.config import BOSTON_BOX, TRACK_WORDS
 from tweetpub.sources.live import (
-    Backoff, CredentialsError, LiveSourceError, LiveStreamClient, run_live, sync_rules,
+    Backoff, CredentialsError, LiveOptions, LiveSourceError, LiveStreamClient, run_live, sync_rules,
 )
 from tweetpub.v2rules import RuleLimitError, build_rules
 
@@ -25,7 +25,8 @@ def run(api: FakeXApi, sink: ListSink, **kw):
     args = dict(track=TRACK_WORDS, locations=[BOSTON_BOX], api_base=api.base_url, access_level="elevated",
                 rule_tag=TAG, backoff=Backoff.scaled(0.01), read_timeout=5.0, progress=False, duration=30.0)
     args.update(kw)
-    return run_live(sink, **args)
+    extra = {k: args.pop(k) for k in ("handle_signals", "on_rules") if k in args}
+    return run_live(sink, LiveOptions(**args), **extra)
 
 
 def ours(n: int, **kw) -> Page:
@@ -112,7 +113,7 @@ def test_unreachable_api_is_one_line(token: str) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(LiveSourceError) as err:
-        run_live(ListSink(), track=["python"], locations=[], api_base=f"http://127.0.0.1:{port}", progress=False)
+        run_live(ListSink(), LiveOptions(["python"], [], api_base=f"http://127.0.0.1:{port}", progress=False))
     assert "cannot reach the X API" in str(err.value) and "\n" not in str(err.value)
 
 

@@ -19,7 +19,7 @@ from tests.tweetpub_live.fakestream import OPERATIONAL_DISCONNECT, Drop, FakeXAp
 from tweetpub.config import DEFAULT_MAX_LINE_BYTES
 from tweetpub.exceptions import UsageError
 from tweetpub.record import META_KEY, PART_SUFFIX, RotatingGzipWriter, read_recording, run_record
-from tweetpub.sources.live import Backoff
+from tweetpub.sources.live import Backoff, LiveOptions
 from tweetpub.sources.replay import read_lines
 from tweetpub.tweets.dialects import flatten_page, normalize
 
@@ -134,10 +134,10 @@ def test_record_then_replay_reads_back_the_same_tweets(fake_api: FakeXApi, token
     pages = served_pages(fake_api)
     fake_api.add_connection(*pages[:4], Raw(b"not json"), Page(OPERATIONAL_DISCONNECT), Drop())
     fake_api.add_connection(*pages[4:], Hold())
-    summary = run_record(track=["openstack", "kubernetes"], locations=[(-71.4415, 41.986, -70.4747, 42.9041)],
-                         out_dir=tmp_path / "rec", prefix="boston", rotate_bytes=2500, api_base=fake_api.base_url,
-                         rule_tag=TAG, limit=len(pages), backoff=Backoff.scaled(0.01), progress=False,
-                         access_level="elevated")
+    opts = LiveOptions(["openstack", "kubernetes"], [(-71.4415, 41.986, -70.4747, 42.9041)],
+                       api_base=fake_api.base_url, rule_tag=TAG, limit=len(pages), backoff=Backoff.scaled(0.01),
+                       progress=False, access_level="elevated")
+    summary = run_record(opts, out_dir=tmp_path / "rec", prefix="boston", rotate_bytes=2500)
     assert summary.delivered == len(pages) and summary.stopped_by == "limit"
     files = sorted((tmp_path / "rec").glob("boston-*.jsonl.gz"))
     assert len(files) >= 2 and not list((tmp_path / "rec").glob("*.part"))  # rotated, all closed
@@ -173,9 +173,10 @@ def test_sigterm_stops_record_cleanly(fake_api: FakeXApi, token: str, tmp_path: 
         import logging, sys
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
         from tweetpub.record import run_record
-        from tweetpub.sources.live import Backoff
-        s = run_record(track=["openstack"], locations=[], out_dir={str(out_dir)!r}, api_base={fake_api.base_url!r},
-                       rule_tag={TAG!r}, backoff=Backoff.scaled(0.01), progress=False, duration=60)
+        from tweetpub.sources.live import Backoff, LiveOptions
+        s = run_record(LiveOptions(["openstack"], [], api_base={fake_api.base_url!r}, rule_tag={TAG!r},
+                                   backoff=Backoff.scaled(0.01), progress=False, duration=60),
+                       out_dir={str(out_dir)!r})
         print(s.stopped_by, s.delivered)
     """)
     env = {**os.environ, "X_BEARER_TOKEN": token, "PYTHONPATH": str(REPO)}

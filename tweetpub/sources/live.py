@@ -614,22 +614,36 @@ class _Progress:
             self.bar.close()
 
 
+@dataclass(frozen=True)
+class LiveOptions:
+    """What ``stream`` and ``record`` share: the filter, the API, and how long and how hard to keep going.
+
+    :param track: phrases (``"a b"``) or :func:`tweetpub.tweets.filters.parse_track` tuples.
+    :param locations: boxes ``(w, s, e, n)``.
+    :param bearer_token_file: file holding the token; None reads env X_BEARER_TOKEN.
+    :param backoff: reconnect waits (X's rules; ``Backoff.scaled`` for tests).
+    :param progress: force the progress display on or off (default: on a terminal).
+    """
+
+    track: Sequence[str | Sequence[str]]
+    locations: Sequence[Box]
+    bearer_token_file: str | os.PathLike | None = None
+    api_base: str = DEFAULT_API_BASE
+    access_level: str = "pro"
+    rule_tag: str = DEFAULT_TAG
+    limit: int | None = None
+    duration: float | None = None
+    backoff: Backoff = field(default_factory=Backoff)
+    max_retries: int | None = None
+    read_timeout: float = 21.0
+    dry_run: bool = False
+    progress: bool | None = None
+
+
 def run_live(
     sink: PageSink,
+    opts: LiveOptions,
     *,
-    track: Sequence[str],
-    locations: Sequence[Box],
-    bearer_token_file: str | os.PathLike | None = None,
-    api_base: str = DEFAULT_API_BASE,
-    access_level: str = "pro",
-    rule_tag: str = DEFAULT_TAG,
-    limit: int | None = None,
-    duration: float | None = None,
-    backoff: Backoff = Backoff(),
-    max_retries: int | None = None,
-    read_timeout: float = 21.0,
-    dry_run: bool = False,
-    progress: bool | None = None,
     handle_signals: bool = True,
     on_rules: Callable[[RulePlan], None] | None = None,
 ) -> LiveSummary:
@@ -641,12 +655,7 @@ def run_live(
     started = time.monotonic()
     summary = LiveSummary()
     try:
-        client = _sync_and_stream(sink, summary, track=track, locations=locations,
-                                  bearer_token_file=bearer_token_file, api_base=api_base,
-                                  access_level=access_level, rule_tag=rule_tag, limit=limit, duration=duration,
-                                  backoff=backoff, max_retries=max_retries, read_timeout=read_timeout,
-                                  dry_run=dry_run, progress=progress, handle_signals=handle_signals,
-                                  on_rules=on_rules)
+        client = _sync_and_stream(sink, summary, opts, handle_signals=handle_signals, on_rules=on_rules)
     except BaseException:
         summary.elapsed = time.monotonic() - started
         try:
@@ -669,33 +678,30 @@ def run_live(
     return summary
 
 
-def _sync_and_stream(sink: PageSink, summary: LiveSummary, *, track: Sequence[str | Sequence[str]],
-                     locations: Sequence[Box], bearer_token_file: str | os.PathLike | None, api_base: str,
-                     access_level: str, rule_tag: str, limit: int | None, duration: float | None,
-                     backoff: Backoff, max_retries: int | None, read_timeout: float, dry_run: bool,
-                     progress: bool | None, handle_signals: bool,
+def _sync_and_stream(sink: PageSink, summary: LiveSummary, opts: LiveOptions, *, handle_signals: bool,
                      on_rules: Callable[[RulePlan], None] | None) -> LiveStreamClient | None:
-    plan = build_rules(track, locations, access_level=access_level, tag=rule_tag)
+    plan = build_rules(opts.track, opts.locations, access_level=opts.access_level, tag=opts.rule_tag)
     summary.rules = list(plan.values)
     summary.warnings = list(plan.warnings)
     for note in plan.warnings:
         log.warning("v2 differs from v1.1: %s", note)
     if on_rules is not None:
         on_rules(plan)
-    token = load_bearer_token(bearer_token_file)
+    token = load_bearer_token(opts.bearer_token_file)
     with _redacting(token):
-        client = LiveStreamClient(token, api_base=api_base, backoff=backoff, read_timeout=read_timeout,
-                                  max_retries=max_retries, summary=summary)
+        client = LiveStreamClient(token, api_base=opts.api_base, backoff=opts.backoff,
+                                  read_timeout=opts.read_timeout, max_retries=opts.max_retries, summary=summary)
         for i, rule in enumerate(plan.rules, 1):  # the user wants to see them for --dry-run
-            log.log(logging.INFO if dry_run else logging.DEBUG, "rule %d/%d (%d chars, tag %s): %s", i,
+            log.log(logging.INFO if opts.dry_run else logging.DEBUG, "rule %d/%d (%d chars, tag %s): %s", i,
                     len(plan.rules), len(rule.value), rule.tag, rule.value)
-        synced = sync_rules(client, plan, dry_run=dry_run)
+        synced = sync_rules(client, plan, dry_run=opts.dry_run)
         summary.rules_added, summary.rules_deleted, summary.rules_kept = synced.added, synced.deleted, synced.kept
-        if dry_run:
+        if opts.dry_run:
             summary.stopped_by = "dry-run"
             return None
-        client.router = PageRouter(sink, summary, rule_tag=rule_tag, rule_ids=synced.rule_ids, limit=limit)
-        _supervise(client, summary, limit=limit, duration=duration, progress=progress,
+        client.router = PageRouter(sink, summary, rule_tag=opts.rule_tag, rule_ids=synced.rule_ids,
+                                   limit=opts.limit)
+        _supervise(client, summary, limit=opts.limit, duration=opts.duration, progress=opts.progress,
                    handle_signals=handle_signals)
     return client
 
@@ -801,42 +807,22 @@ class KafkaPageSink:
             raise DeliveryError(f"{failed} records failed delivery to Kafka: {self.producer.stats.last_error}")
 
 
-def run_stream(
-    *,
-    track: Sequence[str | Sequence[str]],
-    locations: Sequence[Box],
-    producer: Any,
-    topic: str | None = None,
-    dlq_topic: str | None = None,
-    bearer_token_file: str | os.PathLike | None = None,
-    api_base: str = DEFAULT_API_BASE,
-    access_level: str = "pro",
-    rule_tag: str = DEFAULT_TAG,
-    limit: int | None = None,
-    duration: float | None = None,
-    backoff: Backoff = Backoff(),
-    max_retries: int | None = None,
-    read_timeout: float = 21.0,
-    dry_run: bool = False,
-    progress: bool | None = None,
-) -> LiveSummary:
+def run_stream(opts: LiveOptions, *, producer: Any, topic: str | None = None,
+               dlq_topic: str | None = None) -> LiveSummary:
     """``tweetpub stream``: the live filtered stream into Kafka (one envelope per tweet, DLQ for the rest).
 
     ``producer`` is a :class:`tweetpub.producer.TweetProducer`; missing topics are created (1 partition)
     unless the caller already ran ``producer.ensure_topics``. ``topic``/``dlq_topic`` default to the
     producer's ``topic``/``dlq_topic`` attributes (the CLI sets them), then to ``tweets``/``<topic>.dlq``.
     """
-    if dry_run:
+    if opts.dry_run:
         sink: PageSink = _NullSink()
     else:
         topic = topic or getattr(producer, "topic", None) or DEFAULT_TOPIC
         dlq_topic = dlq_topic or getattr(producer, "dlq_topic", None) or topic + DLQ_SUFFIX
         sink = KafkaPageSink(producer, topic, dlq_topic)
-    summary = run_live(sink, track=track, locations=locations, bearer_token_file=bearer_token_file,
-                       api_base=api_base, access_level=access_level, rule_tag=rule_tag, limit=limit,
-                       duration=duration, backoff=backoff, max_retries=max_retries, read_timeout=read_timeout,
-                       dry_run=dry_run, progress=progress)
-    if not dry_run:
+    summary = run_live(sink, opts)
+    if not opts.dry_run:
         summary.acked = producer.stats.ok(topic)
     return summary
 
