@@ -1,25 +1,12 @@
 #!/bin/bash
-# cloud-init on HDFS nodes: Hadoop from the Apache archive, checked against its published
-# SHA-512, plus the configuration shared by NameNode and DataNodes.
+# cloud-init on HDFS nodes: Hadoop from the Apache archive (SHA-512 checked by
+# tweetics-apache-release), plus the configuration shared by NameNode and DataNodes.
 set -euo pipefail
 # shellcheck source=/dev/null
 . /etc/tweetics/node.env
 
-tarball="hadoop-${HADOOP_VERSION}.tar.gz"
-url="${APACHE_MIRROR}/hadoop/common/hadoop-${HADOOP_VERSION}/${tarball}"
-cd /tmp
-curl -fsSLO "$url"
-curl -fsSLO "${url}.sha512"
-# The .sha512 file is "SHA512 (name) = hex"; compare the hex only.
-expected="$(awk '{print $NF}' "${tarball}.sha512")"
-actual="$(sha512sum "$tarball" | awk '{print $1}')"
-if [ "$expected" != "$actual" ]; then
-    echo "hadoop-install: checksum mismatch for $tarball" >&2
-    exit 1
-fi
-tar -xzf "$tarball" -C /opt
+tweetics-apache-release "${APACHE_MIRROR}/hadoop/common/hadoop-${HADOOP_VERSION}/hadoop-${HADOOP_VERSION}.tar.gz"
 ln -sfn "/opt/hadoop-${HADOOP_VERSION}" /opt/hadoop
-rm -f "$tarball" "${tarball}.sha512"
 
 id hdfs >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin hdfs
 install -d -o hdfs -g hdfs -m 0700 /srv/hdfs

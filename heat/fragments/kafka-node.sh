@@ -1,28 +1,13 @@
 #!/bin/bash
-# cloud-init on Kafka VMs: Kafka from the Apache archive (SHA-512 checked), a combined
-# broker+controller in KRaft mode with a static quorum of all nodes (no ZooKeeper), and, on
-# node 0, the pipeline's topics once the quorum is up.
+# cloud-init on Kafka VMs: Kafka from the Apache archive (SHA-512 checked by
+# tweetics-apache-release), a combined broker+controller in KRaft mode with a static quorum of all
+# nodes (no ZooKeeper), and, on node 0, the pipeline's topics once the quorum is up.
 set -euo pipefail
 # shellcheck source=/dev/null
 . /etc/tweetics/node.env
 
-tarball="kafka_2.13-${KAFKA_VERSION}.tgz"
-url="${APACHE_MIRROR}/kafka/${KAFKA_VERSION}/${tarball}"
-cd /tmp
-curl -fsSLO "$url"
-curl -fsSLO "${url}.sha512"
-if grep -q ':' "${tarball}.sha512"; then
-    expected="$(cut -d: -f2- "${tarball}.sha512" | tr -d ' \n' | tr 'A-F' 'a-f')"
-else
-    expected="$(awk '{print $1}' "${tarball}.sha512")"
-fi
-if [ "$expected" != "$(sha512sum "$tarball" | awk '{print $1}')" ]; then
-    echo "kafka-node: checksum mismatch for $tarball" >&2
-    exit 1
-fi
-tar -xzf "$tarball" -C /opt
+tweetics-apache-release "${APACHE_MIRROR}/kafka/${KAFKA_VERSION}/kafka_2.13-${KAFKA_VERSION}.tgz"
 ln -sfn "/opt/kafka_2.13-${KAFKA_VERSION}" /opt/kafka
-rm -f "$tarball" "${tarball}.sha512"
 
 id kafka >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin kafka
 install -d -o kafka -g kafka /var/lib/kafka

@@ -1,29 +1,12 @@
 #!/bin/bash
-# cloud-init on Spark nodes: the Spark binary release (checked against its SHA-512) and the
-# Structured Streaming Kafka connector jars from Maven Central (checked against their SHA-1).
+# cloud-init on Spark nodes: the Spark binary release (SHA-512 checked by tweetics-apache-release)
+# and the Structured Streaming Kafka connector jars from Maven Central (checked against their SHA-1).
 set -euo pipefail
 # shellcheck source=/dev/null
 . /etc/tweetics/node.env
 
-tarball="spark-${SPARK_VERSION}-bin-hadoop3.tgz"
-url="${APACHE_MIRROR}/spark/spark-${SPARK_VERSION}/${tarball}"
-cd /tmp
-curl -fsSLO "$url"
-curl -fsSLO "${url}.sha512"
-# Older releases publish "name: HEX HEX ..." (gpg --print-md), newer ones "hex  name".
-if grep -q ':' "${tarball}.sha512"; then
-    expected="$(cut -d: -f2- "${tarball}.sha512" | tr -d ' \n' | tr 'A-F' 'a-f')"
-else
-    expected="$(awk '{print $1}' "${tarball}.sha512")"
-fi
-actual="$(sha512sum "$tarball" | awk '{print $1}')"
-if [ "$expected" != "$actual" ]; then
-    echo "spark-install: checksum mismatch for $tarball" >&2
-    exit 1
-fi
-tar -xzf "$tarball" -C /opt
+tweetics-apache-release "${APACHE_MIRROR}/spark/spark-${SPARK_VERSION}/spark-${SPARK_VERSION}-bin-hadoop3.tgz"
 ln -sfn "/opt/spark-${SPARK_VERSION}-bin-hadoop3" /opt/spark
-rm -f "$tarball" "${tarball}.sha512"
 
 # group:artifact:version -> repository path; every jar lands on Spark's own classpath.
 IFS=, read -r -a coordinates <<< "$SPARK_KAFKA_JARS"
