@@ -158,36 +158,35 @@ def get_json(url: str, timeout: float = 5) -> Any:
         return json.load(resp)
 
 
-def wait_for(check: Callable[[], Any], timeout: float, interval: float = 1.0, what: str = "condition") -> Any:
-    """Poll until check() returns something truthy; return it, or fail with the last value seen."""
+def _poll(fetch: Callable[[], Any], done: Callable[[Any], bool], timeout: float, interval: float) -> tuple[bool, Any]:
+    """Call fetch() until done(value) or the deadline; (whether it got there, the last value or exception).
+    Exceptions count as "not yet": services come and go during fault tests."""
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
         try:
-            last = check()
-        except Exception as exc:  # services come and go during fault tests
+            last = fetch()
+        except Exception as exc:
             last = exc
         else:
-            if last:
-                return last
+            if done(last):
+                return True, last
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {str(last)[:500]}")
+    return False, last
+
+
+def wait_for(check: Callable[[], Any], timeout: float, interval: float = 1.0, what: str = "condition") -> Any:
+    """Poll until check() returns something truthy; return it, or fail with the last value seen."""
+    ok, last = _poll(check, bool, timeout, interval)
+    if not ok:
+        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}; last: {str(last)[:500]}")
+    return last
 
 
 def eventually_equal(fetch: Callable[[], Any], want: Any, timeout: float, interval: float = 2.0) -> Any:
     """Poll fetch() until it equals want; return the last value either way, for the caller's assert
     (so a failure shows pytest's diff of what differs, not just a timeout)."""
-    deadline = time.monotonic() + timeout
-    got: Any = None
-    while time.monotonic() < deadline:
-        try:
-            got = fetch()
-        except Exception as exc:  # services come and go during fault tests
-            got = exc
-        if got == want:
-            return got
-        time.sleep(interval)
-    return got
+    return _poll(fetch, lambda got: got == want, timeout, interval)[1]
 
 
 def committed_batches(client, root: str) -> int:
