@@ -7,7 +7,8 @@
    * the anchor: the query of pyspark's examples/src/main/python/sql/streaming/structured_kafka_wordcount.py
      (CAST(value AS STRING), split on ' ', explode, groupBy(word).count(), complete mode, console sink).
    Prints tweets/s for both (best round each) and the ratio (goal: >= 1.2).
-3. Sustained rate at a 5 s trigger: the highest maxOffsetsPerTrigger/5 whose batches all finish under 5 s.
+3. Sustained rate at a 5 s trigger: the highest maxOffsetsPerTrigger/5 whose batches all finish under 5 s
+   (on a topic of its own, --sustain-tweets long, so that the steps can go past the drained topic's size).
 4. Files on HDFS after an hour of simulated traffic: one hour of event time in 720 batches (one per 5 s).
 
 Run: ``make bench-tweetics`` (or ``python benchmarks/bench_tweetics.py --help``).
@@ -144,6 +145,7 @@ def sustained_rate(spark: Any, opts: argparse.Namespace, topic: str, hdfs_base: 
     best, table = 0, []
     for rate in opts.rates:
         if rate * 5 * (opts.sustain_batches + 1) > n:
+            print(f"  {rate:>6} tweets/s: not tried, the topic holds {n} tweets (raise --sustain-tweets)", flush=True)
             break
         args = job_args(opts, topic, f"{hdfs_base}/sustain-{rate}", "--trigger", "5 seconds",
                         "--max-offsets-per-trigger", str(rate * 5))
@@ -217,7 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jars", default=os.environ.get("SPARK_KAFKA_JARS"))
     p.add_argument("--rounds", type=int, default=3,
                    help="alternating rounds of both queries; the best of each is reported (shared machine)")
-    p.add_argument("--rates", type=lambda s: [int(x) for x in s.split(",")], default=[500, 1000, 2000, 3000, 4000])
+    p.add_argument("--rates", type=lambda s: [int(x) for x in s.split(",")],
+                   default=[2000, 4000, 8000, 12000, 16000, 20000], help="sustained-rate steps, tweets/s")
+    p.add_argument("--sustain-tweets", type=int, default=400_000,
+                   help="tweets in the sustained-rate phase's own topic (each step reads rate x 5 s x "
+                        "(--sustain-batches + 1) of them; default 400000)")
     p.add_argument("--sustain-batches", type=int, default=3, help="5 s batches that must all stay under 5 s")
     p.add_argument("--hour-batches", type=int, default=720, help="batches in the simulated hour (0 skips it)")
     p.add_argument("--hour-rate", type=int, default=10, help="tweets/s of the simulated hour (default 10)")
@@ -226,19 +232,24 @@ def main(argv: list[str] | None = None) -> int:
 
     from pyspark.sql import SparkSession
 
+    from tweetics.job import HDFS_CLIENT_DEFAULTS
     from tweetics.submit import connector_jars
 
     run = uuid.uuid4().hex[:8]
     hdfs_base = f"{opts.hdfs}/tmp/bench-tweetics/{run}"
     start = datetime(2026, 11, 21, 9, 0, tzinfo=timezone.utc)
-    warm_topic, topic = f"bench-warm-{run}", f"bench-{run}"
+    warm_topic, topic, sustain_topic = f"bench-warm-{run}", f"bench-{run}", f"bench-sustain-{run}"
     print(f"producing {opts.tweets} tweets into {topic} ({opts.partitions} partitions) ...", flush=True)
     t = time.perf_counter()
     produce(opts.bootstrap_servers, warm_topic, opts.partitions, tweets(3000, 1, start, 600))
     count, size = produce(opts.bootstrap_servers, topic, opts.partitions, tweets(opts.tweets, 2, start, 1800))
     print(f"  {count} tweets, {size / count:.0f} bytes each on average, in {time.perf_counter() - t:.1f} s", flush=True)
 
-    spark = (SparkSession.builder.master(opts.master).appName("bench-tweetics")
+    # The job's own HDFS client settings (tweetics.job.build_session); the example's checkpoint is local.
+    builder = SparkSession.builder
+    for key, value in HDFS_CLIENT_DEFAULTS.items():
+        builder = builder.config(key, value)
+    spark = (builder.master(opts.master).appName("bench-tweetics")
              .config("spark.driver.memory", opts.driver_memory)
              .config("spark.jars", ",".join(connector_jars(opts.jars)))
              .config("spark.sql.session.timeZone", "UTC")
@@ -262,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name}: {count / elapsed:,.0f} tweets/s ({elapsed:.1f} s)", flush=True)
         ours, anchor = count / min(times["tweetics"]), count / min(times["wordcount"])
         print("\nsustained rate at a 5 s trigger ...", flush=True)
-        best, _table = sustained_rate(spark, opts, topic, hdfs_base, count)
+        sustain_count, _ = produce(opts.bootstrap_servers, sustain_topic, opts.partitions,
+                                   tweets(opts.sustain_tweets, 3, start, 3600))
+        best, _table = sustained_rate(spark, opts, sustain_topic, hdfs_base, sustain_count)
         hour = None
         if opts.hour_batches:
             print(f"\nan hour of simulated traffic ({opts.hour_batches} batches, {opts.hour_rate} tweets/s) ...",
@@ -286,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
             base.getFileSystem(spark._jsc.hadoopConfiguration()).delete(base, True)
         finally:
             spark.stop()
-            delete_topics(opts.bootstrap_servers, [warm_topic, topic])
+            delete_topics(opts.bootstrap_servers, [warm_topic, topic, sustain_topic])
     return 0
 
 

@@ -98,10 +98,10 @@ def prepare(stack_dir: Path, ports: Ports) -> None:
         "dfs.namenode.safemode.extension": 0,
         "dfs.namenode.safemode.min.datanodes": 0,
         "dfs.heartbeat.interval": 1,
-        # Let close() succeed once the last block is COMMITTED instead of waiting for the DataNode's report:
-        # otherwise the client's first complete() retry sleeps 400 ms, and every checkpoint file Spark writes
-        # (offsets, commits, state) pays it, which alone breaks a 1 s trigger. Safe with replication 1 here.
-        "dfs.namenode.file.close.num-committed-allowed": 1,
+        # For the DataNode's own HDFS client (WebHDFS CREATE goes through it): a close() that finds the block
+        # not yet reported retries after 10 ms instead of 400 ms (tweetics/job.py sets the same for Spark).
+        "dfs.client.block.write.locateFollowingBlock.initial.delay.ms": 10,
+        "dfs.client.block.write.locateFollowingBlock.retries": 11,
         # Small local disk is normal on laptops and CI; keep HDFS from refusing writes near the default reserve.
         "dfs.datanode.du.reserved": 0,
         "dfs.namenode.resource.du.reserved": 64 * 1024 * 1024,
