@@ -160,6 +160,7 @@ def read_kafka(spark: Any, args: argparse.Namespace) -> Any:
 
 def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """Start the streaming query; returns ``(query, writer, listener)``."""
+    from tweetics.late import LateCounter
     from tweetics.listener import MetricsListener, metrics_file_writer
     from tweetics.sinks import CountsWriter, SinkConfig
     from tweetics.transforms import WindowSpec, hashtag_counts
@@ -175,7 +176,8 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
         report = writer.reports.pop(batch_id, None)
         return dict(vars(report)) if report else {}
 
-    listener = MetricsListener(metrics_file_writer(writer.out), sink_report)
+    listener = MetricsListener(metrics_file_writer(writer.out), sink_report,
+                               LateCounter(spark, args.bootstrap_servers, spec, writer.ckpt))
     spark.streams.addListener(listener)
     stream = (counts.writeStream.queryName("tweetics").outputMode("update")
               .option("checkpointLocation", args.checkpoint)
@@ -244,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         listener.wait_for(last["batchId"] if last else None)
         writer.flush()
         totals = listener.totals
-        logger.info("done: %d records, %d counted, %d malformed, %d non-tweet, %d missing fields, %d late",
+        logger.info("done: %d records, %d counted, %d malformed, %d non-tweet, %d missing fields, %d late tweets",
                     totals.get("input_rows", 0), totals.get("valid", 0), totals.get("malformed", 0),
                     totals.get("non_tweet", 0), totals.get("missing_fields", 0), totals.get("late", 0))
         return 0

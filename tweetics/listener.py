@@ -2,9 +2,9 @@
 
 One JSON line per micro-batch in ``metrics/batches-<date>.jsonl`` (contracts section 4): input and
 processing rates, batch duration, watermark, records dropped as malformed / non-tweet / missing fields
-(observed in the query), and ``late``: the (window, hashtag) groups of a batch whose window the
-watermark had already closed; Spark's aggregation drops them (after merging the batch's rows per
-group) and counts them in ``numRowsDroppedByWatermark``.
+(observed in the query), ``late_groups``: the (window, hashtag) groups Spark's aggregation dropped
+behind the watermark (``numRowsDroppedByWatermark``, counted after its partial aggregation), and
+``late``: the tweets behind them, recounted exactly by :mod:`tweetics.late` when there were any.
 """
 
 from __future__ import annotations
@@ -24,8 +24,13 @@ logger = logging.getLogger(__name__)
 _AGG_OPERATOR = "stateStoreSave"
 
 
-def metrics_line(progress: dict[str, Any], sink: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The metrics line of one batch from Spark's progress JSON (plus what the writer reported)."""
+def metrics_line(progress: dict[str, Any], sink: dict[str, Any] | None = None,
+                 late_counter: Callable[[dict[str, Any], int], int | None] | None = None) -> dict[str, Any]:
+    """The metrics line of one batch from Spark's progress JSON (plus what the writer reported).
+
+    ``late_counter(progress, dropped_groups)`` gives the late tweets; without one, ``late`` is ``None``
+    unless nothing was dropped.
+    """
     observed = (progress.get("observedMetrics") or {}).get(OBSERVATION) or {}
     operators = progress.get("stateOperators") or []
 
@@ -43,10 +48,13 @@ def metrics_line(progress: dict[str, Any], sink: dict[str, Any] | None = None) -
         "records": int(observed.get("records") or 0),
         "valid": int(observed.get("valid") or 0),
         **{reason: int(observed.get(reason) or 0) for reason in DROP_REASONS},
-        "late": dropped(_AGG_OPERATOR),
+        "late": None,
+        "late_groups": dropped(_AGG_OPERATOR),
         "state_rows": sum(int(op.get("numRowsTotal") or 0) for op in operators),
         "durations_ms": progress.get("durationMs") or {},
     }
+    line["late"] = late_counter(progress, line["late_groups"]) if late_counter else (
+        0 if not line["late_groups"] else None)
     line.update(sink or {})
     return line
 
@@ -55,9 +63,11 @@ class MetricsListener(StreamingQueryListener):
     """Logs each batch's metrics line and hands it to ``write`` (the output's metrics file)."""
 
     def __init__(self, write: Callable[[dict[str, Any]], None],
-                 sink_reports: Callable[[int], dict[str, Any]] | None = None) -> None:
+                 sink_reports: Callable[[int], dict[str, Any]] | None = None,
+                 late_counter: Callable[[dict[str, Any], int], int | None] | None = None) -> None:
         self._write = write
         self._sink_reports = sink_reports
+        self._late_counter = late_counter
         self.last_batch_id: int | None = None
         self.totals: dict[str, int] = {}
         self._seen = threading.Condition()
@@ -69,13 +79,13 @@ class MetricsListener(StreamingQueryListener):
         try:
             progress = json.loads(event.progress.json)
             sink = self._sink_reports(progress.get("batchId")) if self._sink_reports else None
-            line = metrics_line(progress, sink)
-            for key in ("input_rows", "valid", *DROP_REASONS, "late"):
+            line = metrics_line(progress, sink, self._late_counter)
+            for key in ("input_rows", "valid", *DROP_REASONS, "late", "late_groups"):
                 self.totals[key] = self.totals.get(key, 0) + int(line.get(key) or 0)
             logger.info("batch %s: %s rows in %s ms (%.1f rows/s), watermark %s, malformed %s, non-tweet %s, "
-                        "missing %s, late %s", line["batch_id"], line["input_rows"], line["batch_duration_ms"],
-                        line["processing_rate"], line["watermark"], line["malformed"], line["non_tweet"],
-                        line["missing_fields"], line["late"])
+                        "missing %s, late %s tweets (%s groups)", line["batch_id"], line["input_rows"],
+                        line["batch_duration_ms"], line["processing_rate"], line["watermark"], line["malformed"],
+                        line["non_tweet"], line["missing_fields"], line["late"], line["late_groups"])
             self._write(line)
         except Exception:  # a metrics hiccup must never stop the stream
             logger.exception("could not record batch metrics")
@@ -91,7 +101,7 @@ class MetricsListener(StreamingQueryListener):
         if event.exception:
             logger.error("query stopped with an error: %s", str(event.exception).splitlines()[0])
 
-    def wait_for(self, batch_id: int | None, timeout: float = 10.0) -> bool:
+    def wait_for(self, batch_id: int | None, timeout: float = 60.0) -> bool:
         """Block until the progress event of ``batch_id`` was handled (events arrive asynchronously)."""
         if batch_id is None:
             return True

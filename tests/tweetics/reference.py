@@ -55,3 +55,8 @@ def window_counts(envelopes: Iterable[dict[str, Any]], window_s: int, slide_s: i
         display = min(s for s, c in spellings[(start, key)].items() if c == top)
         result[(_iso(start), _iso(start + window_ms), key)] = (n, display)
     return result
+
+
+def tweets_with_hashtags(envelopes: Iterable[dict[str, Any]]) -> set[str]:
+    """Ids of the usable tweets that have at least one hashtag (what a window count can see)."""
+    return {env["id"] for env in envelopes if usable(env) and extract_hashtags(env["tweet"], env["dialect"])}

@@ -1,0 +1,44 @@
+"""The metrics line built from Spark's progress JSON (pure: no Spark session)."""
+from __future__ import annotations
+
+from tweetics.listener import metrics_line
+from tweetics.transforms import OBSERVATION
+
+
+def _progress(dropped: int) -> dict:
+    return {"batchId": 7, "timestamp": "2026-11-21T09:00:05.000Z", "numInputRows": 120,
+            "inputRowsPerSecond": 24.0, "processedRowsPerSecond": 300.5, "batchDuration": 400,
+            "eventTime": {"watermark": "2026-11-21T08:58:00.000Z"},
+            "observedMetrics": {OBSERVATION: {"records": 120, "valid": 110, "malformed": 6, "non_tweet": 3,
+                                              "missing_fields": 1}},
+            "stateOperators": [{"operatorName": "stateStoreSave", "numRowsDroppedByWatermark": dropped,
+                                "numRowsTotal": 50}],
+            "durationMs": {"addBatch": 300, "triggerExecution": 400},
+            "sources": [{"startOffset": {"t": {"0": 10}}, "endOffset": {"t": {"0": 130}}}]}
+
+
+def test_nothing_dropped_means_no_late_tweet_and_no_recount():
+    calls = []
+    line = metrics_line(_progress(0), {"sink_ms": 12}, lambda p, g: calls.append(g) or 0)
+    assert line["late"] == 0 and line["late_groups"] == 0
+    assert calls == [0]  # asked, and the counter answers 0 without reading anything (see LateCounter)
+    assert (line["records"], line["valid"], line["malformed"], line["non_tweet"], line["missing_fields"]) == \
+        (120, 110, 6, 3, 1)
+    assert line["sink_ms"] == 12 and line["state_rows"] == 50 and line["batch_duration_ms"] == 400
+
+
+def test_dropped_groups_are_recounted_as_tweets():
+    seen = []
+
+    def counter(progress, groups):
+        seen.append((progress["batchId"], groups))
+        return 9
+
+    line = metrics_line(_progress(4), None, counter)
+    assert seen == [(7, 4)]
+    assert line["late_groups"] == 4 and line["late"] == 9
+
+
+def test_without_a_counter_late_is_unknown_once_something_was_dropped():
+    assert metrics_line(_progress(0))["late"] == 0
+    assert metrics_line(_progress(3))["late"] is None
