@@ -291,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         median = statistics.median(times["wordcount"]) / statistics.median(times["tweetics"])
         print(f"ratio: {ours / anchor:.2f} best vs best, {median:.2f} median vs median (goal >= 1.2); all rounds: tweetics "
               f"{[round(count / t) for t in times['tweetics']]}, wordcount {[round(count / t) for t in times['wordcount']]}")
-        print(f"highest sustained rate at a 5 s trigger: {best} tweets/s (batches under 5 s)")
+        top = " (the highest step tried: raise --rates and --sustain-tweets to find the limit)" \
+            if best and best == max(opts.rates) else ""
+        print(f"highest sustained rate at a 5 s trigger: {best} tweets/s (batches under 5 s){top}")
         if hour:
             print(f"files on HDFS after an hour of simulated traffic: {hour['files']} in total, "
                   f"{hour['count_files']} under counts/ ({hour['batches']} batches, {hour['tweets']} tweets, "
