@@ -131,13 +131,18 @@ HDFS_CLIENT_DEFAULTS = {
 
 def build_session(args: argparse.Namespace) -> Any:
     """The SparkSession with the settings the job's semantics rely on (UTC partitions, state layout)."""
-    from pyspark import SparkConf
+    from pyspark import SparkConf, SparkContext
     from pyspark.sql import SparkSession
 
-    conf = SparkConf()  # holds spark-submit's --conf values
+    # Only a JVM-backed SparkConf sees spark-submit's --conf and spark-defaults.conf (a SparkConf made
+    # before the gateway exists is an empty Python dict), and builder options override them.
+    SparkContext._ensure_initialized()
+    submitted = SparkConf()
+    builder = SparkSession.builder.appName("tweetics")
     for key, value in HDFS_CLIENT_DEFAULTS.items():
-        conf.setIfMissing(key, value)
-    spark = (SparkSession.builder.appName("tweetics").config(conf=conf)
+        if not submitted.contains(key):
+            builder = builder.config(key, value)
+    spark = (builder
              .config("spark.sql.session.timeZone", "UTC")
              .config("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
              .config("spark.sql.streaming.stopGracefullyOnShutdown", "true")
@@ -162,7 +167,7 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """Start the streaming query; returns ``(query, writer, listener)``."""
     from tweetics.late import LateCounter
     from tweetics.listener import MetricsListener, metrics_file_writer
-    from tweetics.sinks import CountsWriter, SinkConfig
+    from tweetics.sinks import CountsWriter, SinkConfig, offset_log_metadata
     from tweetics.transforms import WindowSpec, hashtag_counts
 
     window, slide = spark_interval(args.window_ms), spark_interval(args.slide_ms)
@@ -177,7 +182,8 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
         return dict(vars(report)) if report else {}
 
     listener = MetricsListener(metrics_file_writer(writer.out), sink_report,
-                               LateCounter(spark, args.bootstrap_servers, spec, writer.ckpt))
+                               LateCounter(spark, args.bootstrap_servers, spec,
+                                           lambda batch_id: offset_log_metadata(writer.ckpt, batch_id)))
     spark.streams.addListener(listener)
     stream = (counts.writeStream.queryName("tweetics").outputMode("update")
               .option("checkpointLocation", args.checkpoint)
@@ -246,9 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         listener.wait_for(last["batchId"] if last else None)
         writer.flush()
         totals = listener.totals
-        logger.info("done: %d records, %d counted, %d malformed, %d non-tweet, %d missing fields, %d late tweets",
+        unknown = totals.get("late_unknown_batches", 0)
+        logger.info("done: %d records, %d counted, %d malformed, %d non-tweet, %d missing fields, %d late tweets%s",
                     totals.get("input_rows", 0), totals.get("valid", 0), totals.get("malformed", 0),
-                    totals.get("non_tweet", 0), totals.get("missing_fields", 0), totals.get("late", 0))
+                    totals.get("non_tweet", 0), totals.get("missing_fields", 0), totals.get("late", 0),
+                    f" (and late tweets of {unknown} batches not recounted)" if unknown else "")
         return 0
     except TweeticsError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

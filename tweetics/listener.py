@@ -82,6 +82,8 @@ class MetricsListener(StreamingQueryListener):
             line = metrics_line(progress, sink, self._late_counter)
             for key in ("input_rows", "valid", *DROP_REASONS, "late", "late_groups"):
                 self.totals[key] = self.totals.get(key, 0) + int(line.get(key) or 0)
+            if line["late"] is None:  # dropped groups whose tweets could not be recounted
+                self.totals["late_unknown_batches"] = self.totals.get("late_unknown_batches", 0) + 1
             logger.info("batch %s: %s rows in %s ms (%.1f rows/s), watermark %s, malformed %s, non-tweet %s, "
                         "missing %s, late %s tweets (%s groups)", line["batch_id"], line["input_rows"],
                         line["batch_duration_ms"], line["processing_rate"], line["watermark"], line["malformed"],

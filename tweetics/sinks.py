@@ -31,6 +31,12 @@ _STATE_FILE = re.compile(r"^state-(\d+)\.json$")
 _KEEP_STATE_FILES = 3
 
 
+def offset_log_metadata(ckpt: HadoopFS, batch_id: int) -> dict[str, Any]:
+    """The metadata line of ``<checkpoint>/offsets/<batch_id>``: batchWatermarkMs, batchTimestampMs, conf."""
+    text = ckpt.read(f"offsets/{batch_id}").decode("utf-8").splitlines()
+    return dict(orjson.loads(text[1]))
+
+
 @dataclass(frozen=True)
 class SinkConfig:
     """What the writer needs to know about the query."""
@@ -120,8 +126,7 @@ class CountsWriter:
 
     def batch_watermark(self, batch_id: int) -> int:
         """The watermark Spark used for ``batch_id``, from the checkpoint's offset log (stable on replay)."""
-        text = self.ckpt.read(f"offsets/{batch_id}").decode("utf-8").splitlines()
-        return int(orjson.loads(text[1]).get("batchWatermarkMs", 0))
+        return int(offset_log_metadata(self.ckpt, batch_id).get("batchWatermarkMs", 0))
 
     # -- counts files ----------------------------------------------------------------------------
 

@@ -17,11 +17,11 @@ def _progress(dropped: int) -> dict:
             "sources": [{"startOffset": {"t": {"0": 10}}, "endOffset": {"t": {"0": 130}}}]}
 
 
-def test_nothing_dropped_means_no_late_tweet_and_no_recount():
+def test_nothing_dropped_means_no_late_tweet():
     calls = []
     line = metrics_line(_progress(0), {"sink_ms": 12}, lambda p, g: calls.append(g) or 0)
     assert line["late"] == 0 and line["late_groups"] == 0
-    assert calls == [0]  # asked, and the counter answers 0 without reading anything (see LateCounter)
+    assert calls == [0]  # LateCounter answers 0 for that without reading anything (test_late.py)
     assert (line["records"], line["valid"], line["malformed"], line["non_tweet"], line["missing_fields"]) == \
         (120, 110, 6, 3, 1)
     assert line["sink_ms"] == 12 and line["state_rows"] == 50 and line["batch_duration_ms"] == 400
