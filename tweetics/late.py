@@ -5,9 +5,10 @@ Spark's aggregation reports ``numRowsDroppedByWatermark`` after its partial aggr
 late tweet, so most batches cost nothing here. When a batch did drop groups, its Kafka offset range (from
 the progress event) is read again as a batch DataFrame through the same parse and hashtag rules, and the
 distinct tweets that have a window ending at or before the watermark Spark filtered late rows with are
-counted. Which watermark that is depends on the checkpoint's
-``spark.sql.streaming.statefulOperator.allowMultiple`` (recorded in the offset log): with ``true``, Spark's
-default, late rows are filtered with the previous batch's watermark; with ``false``, with the batch's own.
+counted. Which watermark that is depends on the session's
+``spark.sql.streaming.statefulOperator.allowMultiple`` (the offset log does not record it): with ``true``,
+Spark's default, late rows are filtered with the previous batch's watermark; with ``false``, with the
+batch's own.
 """
 
 from __future__ import annotations
@@ -55,11 +56,10 @@ def kafka_range(source: dict[str, Any]) -> tuple[str, str, str] | None:
     return ",".join(sorted(end)), json.dumps(full_start, sort_keys=True), json.dumps(end, sort_keys=True)
 
 
-def late_watermark(metadata: Callable[[int], dict[str, Any]], batch_id: int) -> int:
+def late_watermark(metadata: Callable[[int], dict[str, Any]], batch_id: int, allow_multiple: bool = True) -> int:
     """The watermark Spark filtered late rows of ``batch_id`` with (``metadata``: offset-log metadata by id)."""
-    own = metadata(batch_id)
-    if str((own.get("conf") or {}).get(ALLOW_MULTIPLE, "true")).lower() == "false":
-        return int(own.get("batchWatermarkMs", 0))
+    if not allow_multiple:
+        return int(metadata(batch_id).get("batchWatermarkMs", 0))
     return int(metadata(batch_id - 1).get("batchWatermarkMs", 0)) if batch_id > 0 else 0
 
 
@@ -69,12 +69,13 @@ class LateCounter:
     def __init__(self, spark: Any, bootstrap_servers: str, spec: WindowSpec,
                  metadata: Callable[[int], dict[str, Any]]) -> None:
         self.spark, self.bootstrap_servers, self.spec, self.metadata = spark, bootstrap_servers, spec, metadata
+        self.allow_multiple = spark is None or str(spark.conf.get(ALLOW_MULTIPLE, "true")).lower() != "false"
 
     def __call__(self, progress: dict[str, Any], dropped_groups: int) -> int | None:
         if not dropped_groups:
             return 0
         try:
-            watermark = late_watermark(self.metadata, int(progress["batchId"]))
+            watermark = late_watermark(self.metadata, int(progress["batchId"]), self.allow_multiple)
             total = 0
             for source in progress.get("sources") or []:
                 span = kafka_range(source)

@@ -45,11 +45,10 @@ def test_kafka_range_from_progress_offsets():
     assert kafka_range({"startOffset": None, "endOffset": {"t": {"0": 3}}}) is None
 
 
-@pytest.mark.parametrize("allow_multiple, want", [(None, 100), ("true", 100), ("false", 200)])
+@pytest.mark.parametrize("allow_multiple, want", [(True, 100), (False, 200)])
 def test_late_rows_are_filtered_with_the_watermark_spark_used(allow_multiple, want):
-    conf = {} if allow_multiple is None else {"spark.sql.streaming.statefulOperator.allowMultiple": allow_multiple}
-    logs = {4: {"batchWatermarkMs": 100, "conf": conf}, 5: {"batchWatermarkMs": 200, "conf": conf}}
-    assert late_watermark(logs.__getitem__, 5) == want
+    logs = {4: {"batchWatermarkMs": 100}, 5: {"batchWatermarkMs": 200}}
+    assert late_watermark(logs.__getitem__, 5, allow_multiple) == want
 
 
 def test_counter_skips_batches_without_dropped_groups_and_never_raises():
