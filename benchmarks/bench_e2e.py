@@ -2,7 +2,8 @@
 
 1. Latency. With the job on a 1 s trigger and the dashboard open, a background load of demo tweets flows at a
    fixed rate; every few seconds a burst of tweets carrying a brand-new hashtag is produced. Measured from the
-   produce call to the tag showing in /api/top (polled every 50 ms) and in the page (Chromium, the cloud's SVG).
+   produce call to the tag showing in /api/top (polled every 50 ms) and in the page (Chromium, the cloud's SVG),
+   both on the dashboard's 5-minute view.
    Goal: p95 <= 3 s.
 2. Capacity. A fresh job (1 s trigger unless --capacity-trigger) under `tweetpub replay --loop --rate R` at
    rising rates; a rate is sustained when the p90 of the job's batch durations (its own metrics on HDFS) stays
@@ -37,6 +38,9 @@ from localstack.pipeline import Pipeline, group_cpu_seconds  # noqa: E402
 from tweetpub.tweets.envelope import build_value  # noqa: E402
 
 DEMO = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
+# The dashboard's 5-minute view: its 1-minute view shows only the newest minute, so a probe produced in the
+# last second of a minute would be counted (in that minute) but never shown once the next minute has data.
+VIEW_MINUTES = 5
 BACKGROUND_TAGS = ["openstack", "kubernetes", "docker", "python", "devops", "aws", "azure", "iot", "bigdata", "k8s"]
 
 
@@ -84,7 +88,7 @@ def latency(run: Run, port: int, producer: Producer, samples: int, every: float,
     def poll_api() -> None:
         while not stop.is_set():
             try:
-                body = get_json(f"http://127.0.0.1:{port}/api/top?window=1&n=200", timeout=2)
+                body = get_json(f"http://127.0.0.1:{port}/api/top?window={VIEW_MINUTES}&n=200", timeout=2)
                 now = time.monotonic()
                 for t in body["tags"]:
                     if t["hashtag"] in watching and t["hashtag"] not in api_seen:
@@ -101,7 +105,7 @@ def latency(run: Run, port: int, producer: Producer, samples: int, every: float,
             "--disable-sync", "--no-first-run"])
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{port}/")
-        page.click('button.window[data-window="1"]')  # the same 1-minute window /api/top is asked for
+        page.click(f'button.window[data-window="{VIEW_MINUTES}"]')  # the same window /api/top is asked for
         for i in range(samples):
             tag = f"probe{uuid.uuid4().hex[:8]}x"
             watching.add(tag)
