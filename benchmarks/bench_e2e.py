@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 from confluent_kafka import Producer  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 
+from benchlib import percentile  # noqa: E402
 from tests.services import read_env_file  # noqa: E402  (also puts deploy/local on the path)
 from tests.e2e.harness import Run, free_port, get_json, topic_end_offsets, wait_for  # noqa: E402
 from localstack import procs  # noqa: E402
@@ -42,11 +43,6 @@ DEMO = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
 # last second of a minute would be counted (in that minute) but never shown once the next minute has data.
 VIEW_MINUTES = 5
 BACKGROUND_TAGS = ["openstack", "kubernetes", "docker", "python", "devops", "aws", "azure", "iot", "bigdata", "k8s"]
-
-
-def pct(values: list[float], q: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, max(0, round(q / 100 * len(s) + 0.5) - 1))]
 
 
 def tweet_value(tag: str, seq: int) -> tuple[bytes, bytes]:
@@ -132,8 +128,8 @@ def latency(run: Run, port: int, producer: Producer, samples: int, every: float,
     summary = {}
     for name, vals in (("api", api_ms), ("page", page_ms)):
         if vals:
-            summary[name] = {"n": len(vals), "p50_ms": round(pct(vals, 50)), "p95_ms": round(pct(vals, 95)),
-                             "p99_ms": round(pct(vals, 99)), "max_ms": round(max(vals))}
+            summary[name] = {"n": len(vals), "p50_ms": round(percentile(vals, 50)), "p95_ms": round(percentile(vals, 95)),
+                             "p99_ms": round(percentile(vals, 99)), "max_ms": round(max(vals))}
     summary["lost_samples"] = samples - min(len(api_ms), len(page_ms))
     return summary
 
@@ -176,10 +172,10 @@ def capacity(run: Run, env: dict, rates: list[int], step_s: float, trigger_ms: i
         produced = off1 - off0
         batches = [m for m in batch_metrics(client, run.root, int(t0 * 1000)) if m.get("input_rows")]
         durations = [m["batch_duration_ms"] for m in batches if m.get("batch_duration_ms") is not None]
-        p90 = pct(durations, 90) if durations else None
+        p90 = percentile(durations, 90) if durations else None
         sustained = bool(durations) and p90 < trigger_ms
         step = {"target_rate": rate, "produced_rate": round(produced / (t1 - t0), 1), "batches": len(durations),
-                "batch_ms_p50": pct(durations, 50) if durations else None, "batch_ms_p90": p90,
+                "batch_ms_p50": percentile(durations, 50) if durations else None, "batch_ms_p90": p90,
                 "sustained": sustained,
                 "cpu_s_per_1000": {n: round((cpu1[n] - cpu0[n]) / produced * 1000, 3) if produced else None
                                    for n in cpu0}}

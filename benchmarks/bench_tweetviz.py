@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
 import random
 import re
@@ -33,9 +32,12 @@ from urllib.parse import urlsplit
 from hdfs import InsecureClient
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "deploy" / "local"))
 
+from benchlib import percentile  # noqa: E402
 from localstack.cli import read_env  # noqa: E402
+from tests.tweetviz.helpers import write_hdfs as write  # noqa: E402  (temp name, then rename over)
 from tweetviz.sample import build_output, latest_doc, window_rows  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -57,23 +59,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (p95 of 20 samples is the 19th smallest)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))]
-
-
-def write(client: InsecureClient, root: str, files: dict[str, bytes]) -> None:
-    for path, body in files.items():
-        target = f"{root}/{path}"
-        folder, name = target.rsplit("/", 1)
-        tmp = f"{folder}/.{name}.{uuid.uuid4().hex}.tmp"
-        client.write(tmp, data=body, overwrite=True)
-        if client.status(target, strict=False) is not None:
-            client.delete(target)  # WebHDFS RENAME does not overwrite
-        client.rename(tmp, target)
 
 
 # -- load ----------------------------------------------------------------------------------------

@@ -96,45 +96,43 @@ def test_live_refresher_picks_up_an_hdfs_write(hdfs_client, webhdfs_url, hdfs_ou
         store.stop()
 
 
-def test_webhdfs_outage_serves_last_data_degraded_and_recovers(webhdfs_url, hdfs_out):
+@pytest.fixture
+def proxied(webhdfs_url, hdfs_out):
+    """``(proxy, test client, store)``: the app reads WebHDFS through a TCP proxy the test can cut."""
     parts = urlsplit(webhdfs_url)
     proxy = TcpProxy(parts.hostname, parts.port).start()
     try:
         app = make_app(webhdfs_data(webhdfs_url, hdfs_out["path"], proxy.port), HDFS_TIMEOUT=1.0)
-        client = app.test_client()
-        store = app.extensions["tweetviz"].store
-        assert client.get("/api/health").get_json()["status"] == "ok"
-        proxy.stop()  # WebHDFS is down
-        store.refresh_once()
-        health = client.get("/api/health")
-        assert health.status_code == 200 and health.get_json()["status"] == "degraded"
-        assert "WebHDFS" in health.get_json()["error"]
-        for path in ("/api/top?window=15", "/api/series?tags=aws", "/api/view", "/"):
-            assert client.get(path).status_code == 200, path
-        top = client.get("/api/top?window=1").get_json()
-        assert top["status"]["stale_since"] and top["tags"][0]["count"] == 12
-        proxy.start()  # same port again
-        wait_until(lambda: store.refresh_once() or store.snapshot.state == "ok", timeout=10)
-        assert client.get("/api/health").get_json()["status"] == "ok"
-        assert client.get("/api/top").get_json()["status"]["stale_since"] is None
+        yield proxy, app.test_client(), app.extensions["tweetviz"].store
     finally:
         proxy.stop()
 
 
-def test_slow_webhdfs_times_out_to_degraded_and_recovers(webhdfs_url, hdfs_out):
-    parts = urlsplit(webhdfs_url)
-    proxy = TcpProxy(parts.hostname, parts.port).start()
-    try:
-        app = make_app(webhdfs_data(webhdfs_url, hdfs_out["path"], proxy.port), HDFS_TIMEOUT=1.0)
-        client = app.test_client()
-        store = app.extensions["tweetviz"].store
-        proxy.stall()  # the NameNode accepts connections but never answers
-        store.refresh_once()  # bounded by HDFS_TIMEOUT, not hung
-        health = client.get("/api/health").get_json()
-        assert health["status"] == "degraded" and "timed out" in health["error"]
-        assert client.get("/api/top?window=1").get_json()["tags"][0]["count"] == 12
-        proxy.stop()
-        proxy.start()
-        wait_until(lambda: store.refresh_once() or store.snapshot.state == "ok", timeout=10)
-    finally:
-        proxy.stop()
+def test_webhdfs_outage_serves_last_data_degraded_and_recovers(proxied):
+    proxy, client, store = proxied
+    assert client.get("/api/health").get_json()["status"] == "ok"
+    proxy.stop()  # WebHDFS is down
+    store.refresh_once()
+    health = client.get("/api/health")
+    assert health.status_code == 200 and health.get_json()["status"] == "degraded"
+    assert "WebHDFS" in health.get_json()["error"]
+    for path in ("/api/top?window=15", "/api/series?tags=aws", "/api/view", "/"):
+        assert client.get(path).status_code == 200, path
+    top = client.get("/api/top?window=1").get_json()
+    assert top["status"]["stale_since"] and top["tags"][0]["count"] == 12
+    proxy.start()  # same port again
+    wait_until(lambda: store.refresh_once() or store.snapshot.state == "ok", timeout=10)
+    assert client.get("/api/health").get_json()["status"] == "ok"
+    assert client.get("/api/top").get_json()["status"]["stale_since"] is None
+
+
+def test_slow_webhdfs_times_out_to_degraded_and_recovers(proxied):
+    proxy, client, store = proxied
+    proxy.stall()  # the NameNode accepts connections but never answers
+    store.refresh_once()  # bounded by HDFS_TIMEOUT, not hung
+    health = client.get("/api/health").get_json()
+    assert health["status"] == "degraded" and "timed out" in health["error"]
+    assert client.get("/api/top?window=1").get_json()["tags"][0]["count"] == 12
+    proxy.stop()
+    proxy.start()
+    wait_until(lambda: store.refresh_once() or store.snapshot.state == "ok", timeout=10)
