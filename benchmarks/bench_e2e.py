@@ -36,7 +36,7 @@ from tests.services import read_env_file  # noqa: E402  (also puts deploy/local 
 from tests.e2e.harness import Run, free_port, get_json, topic_end_offsets, wait_for  # noqa: E402
 from localstack import procs  # noqa: E402
 from localstack.pipeline import Pipeline, group_cpu_seconds  # noqa: E402
-from tweetpub.tweets.envelope import build_value  # noqa: E402
+from tweetcontract.envelope import build_value  # noqa: E402
 
 DEMO = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
 # The dashboard's 5-minute view: its 1-minute view shows only the newest minute, so a probe produced in the

@@ -40,7 +40,7 @@ def tweets(n: int, seed: int, start: datetime, duration_s: float) -> Iterator[tu
     import orjson
 
     from tweetpub.generate import GenOptions, Generator
-    from tweetpub.tweets.envelope import ValueBuilder
+    from tweetcontract.envelope import ValueBuilder
 
     build = ValueBuilder("bench")
     gens = [Generator(GenOptions(count=(n + 1) // 2, dialect="v1.1", seed=seed, start=start, duration=duration_s)),

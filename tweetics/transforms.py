@@ -14,7 +14,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from tweetics.schema import CORRUPT_FIELD, envelope_schema
-from tweetpub.tweets.hashtags import HASHTAG_PATTERN
+from tweetcontract.hashtags import HASHTAG_PATTERN
 
 OBSERVATION = "tweetics_input"
 STATUS_OK = "ok"

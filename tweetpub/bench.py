@@ -22,14 +22,15 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from tweetpub.config import DEFAULT_BATCH_SIZE, DEFAULT_COMPRESSION, DEFAULT_LINGER_MS, DEFAULT_LOCATIONS, DEFAULT_TRACK
+from tweetcontract.defaults import DEFAULT_LOCATIONS, DEFAULT_TRACK
+from tweetpub.config import DEFAULT_BATCH_SIZE, DEFAULT_COMPRESSION, DEFAULT_LINGER_MS
 from tweetpub.generate import GenOptions, generate, open_output
 from tweetpub.kafkaconf import client_config, producer_config
 from tweetpub.pipeline import ReplayOptions, run_replay
 from tweetpub.producer import TweetProducer
-from tweetpub.tweets.decode import BadLine, decode_line
-from tweetpub.tweets.envelope import ValueBuilder
-from tweetpub.tweets.filters import TweetFilter, parse_locations, parse_track
+from tweetcontract.decode import BadLine, decode_line
+from tweetcontract.envelope import ValueBuilder
+from tweetpub.filters import TweetFilter, parse_locations, parse_track
 
 _PERF_LINE = re.compile(r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\)")
 

@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import click
 
+from tweetcontract import defaults
 from tweetpub import config
 from tweetpub.v2rules import ACCESS_LEVELS
 from tweetpub.exceptions import KafkaUnavailable, SourceError, TweetpubError, UsageError
@@ -62,7 +63,7 @@ def kafka_options(func: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--bootstrap-servers", envvar="KAFKA_BOOTSTRAP_SERVERS", metavar="HOST:PORT[,...]",
                      help="Kafka brokers. [env: KAFKA_BOOTSTRAP_SERVERS]"),
-        click.option("--topic", envvar="TWEETPUB_TOPIC", default=config.DEFAULT_TOPIC, show_default=True,
+        click.option("--topic", envvar="TWEETPUB_TOPIC", default=defaults.DEFAULT_TOPIC, show_default=True,
                      help="Topic for tweets. [env: TWEETPUB_TOPIC]"),
         click.option("--dlq-topic", envvar="TWEETPUB_DLQ_TOPIC", metavar="TOPIC",
                      help="Dead-letter topic. [default: <topic>.dlq]"),
@@ -93,8 +94,8 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--track`` / ``--locations`` with the demo's defaults."""
     func = click.option("--locations", multiple=True, envvar="TWEETPUB_LOCATIONS", metavar="W,S,E,N[,...]",
                         help="Boxes, SW corner first; repeatable or a comma list of 4n numbers. "
-                             f"[default: {config.DEFAULT_LOCATIONS}] [env: TWEETPUB_LOCATIONS]")(func)
-    func = click.option("--track", envvar="TWEETPUB_TRACK", default=config.DEFAULT_TRACK, metavar="PHRASES",
+                             f"[default: {defaults.DEFAULT_LOCATIONS}] [env: TWEETPUB_LOCATIONS]")(func)
+    func = click.option("--track", envvar="TWEETPUB_TRACK", default=defaults.DEFAULT_TRACK, metavar="PHRASES",
                         help="Comma = OR, space = AND. [default: the 23 demo words] [env: TWEETPUB_TRACK]")(func)
     return func
 
@@ -118,7 +119,7 @@ def _make_producer(kw: dict[str, Any]) -> Any:
                             batch_size=kw["batch_size"], extra=extra)
     producer = TweetProducer(pconf, common, timeout=kw["timeout"])
     producer.topic = kw["topic"]
-    producer.dlq_topic = kw["dlq_topic"] or kw["topic"] + config.DLQ_SUFFIX
+    producer.dlq_topic = kw["dlq_topic"] or defaults.dlq_topic(kw["topic"])
     producer.ensure_topics({producer.topic: kw["partitions"], producer.dlq_topic: 1})
     return producer, common
 
@@ -184,7 +185,7 @@ def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple
     from tweetpub.pipeline import ReplayOptions, run_replay
     from tweetpub.sources.pacing import Pacer, RatePacer, TimelinePacer
     from tweetpub.sources.replay import check_paths
-    from tweetpub.tweets.filters import TweetFilter, parse_locations, parse_track
+    from tweetpub.filters import TweetFilter, parse_locations, parse_track
 
     paths = list(files) or ["-"]
     if rate and speed:
@@ -195,7 +196,7 @@ def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple
         raise UsageError("--loop needs files, not stdin")
     tweet_filter = None
     if not no_filter:
-        boxes = parse_locations(locations or [config.DEFAULT_LOCATIONS])
+        boxes = parse_locations(locations or [defaults.DEFAULT_LOCATIONS])
         phrases = parse_track(track)
         if not phrases and not boxes:
             raise UsageError("empty --track and --locations match nothing; use --no-filter to keep everything")
@@ -247,7 +248,7 @@ def generate(count: int, output: str, dialect: str, seed: int, malformed: int, s
              inside_fraction: float) -> None:
     """Write a synthetic, deterministic recording that replay reads."""
     from tweetpub.generate import GenOptions, generate as gen, open_output
-    from tweetpub.tweets.times import parse_iso_time
+    from tweetcontract.times import parse_iso_time
 
     try:
         start_dt = parse_iso_time(start)
@@ -268,10 +269,10 @@ def generate(count: int, output: str, dialect: str, seed: int, malformed: int, s
 
 
 def _live_filter(track: str, locations: tuple[str, ...]) -> tuple[list[str], list[Any]]:
-    from tweetpub.tweets.filters import parse_locations, parse_track
+    from tweetpub.filters import parse_locations, parse_track
 
     phrases = [" ".join(p) for p in parse_track(track)]
-    boxes = parse_locations(locations or [config.DEFAULT_LOCATIONS])
+    boxes = parse_locations(locations or [defaults.DEFAULT_LOCATIONS])
     return phrases, boxes
 
 
@@ -328,7 +329,7 @@ def stream(live: Any, **kw: Any) -> None:
 
     producer = None if live.dry_run else _make_producer(kw)[0]
     summary = run_stream(live, producer=producer, topic=kw["topic"],
-                         dlq_topic=kw["dlq_topic"] or kw["topic"] + config.DLQ_SUFFIX)
+                         dlq_topic=kw["dlq_topic"] or defaults.dlq_topic(kw["topic"]))
     click.echo(f"summary: {summary.line()}", err=True)
 
 

@@ -21,15 +21,6 @@ class DeliveryError(TweetpubError):
     """Records were not acknowledged by Kafka before the run ended."""
 
 
-class BadTweet(ValueError):
-    """A parsed JSON object is not a usable tweet; ``reason`` is the short dead-letter reason."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-
 class LiveSourceError(TweetpubError):
     """The live X API source failed: API unreachable, rules refused, stream gave up retrying."""
 

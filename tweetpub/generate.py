@@ -18,8 +18,8 @@ from typing import Any, BinaryIO, Iterator
 
 import orjson
 
-from tweetpub.config import TRACK_WORDS
-from tweetpub.tweets.times import format_iso_time, format_v1_time
+from tweetcontract.defaults import TRACK_WORDS
+from tweetcontract.times import format_iso_time, format_v1_time
 
 DIALECTS = ("v1.1", "v2", "v2-page", "mixed")
 
@@ -365,7 +365,7 @@ class Generator:
 
 
 def _flatten_one(t: dict[str, Any], inc: dict[str, Any]) -> dict[str, Any]:
-    from tweetpub.tweets.dialects import flatten_page  # the same inlining replay applies to pages
+    from tweetcontract.dialects import flatten_page  # the same inlining replay applies to pages
     return flatten_page({"data": [t], "includes": inc})[0]
 
 

@@ -17,17 +17,17 @@ from typing import Any
 import orjson
 
 from tweetpub import resume as resume_mod
-from tweetpub.config import DLQ_RAW_LIMIT
+from tweetcontract.defaults import DLQ_RAW_LIMIT
 from tweetpub.producer import TweetProducer, partition_for
 from tweetpub.progress import Counters, Progress
 from tweetpub.sources.base import Line
 from tweetpub.sources.pacing import Pacer, TimelinePacer
 from tweetpub.sources.replay import read_lines
-from tweetpub.tweets.decode import BadLine, decode_line
-from tweetpub.tweets.envelope import ValueBuilder, build_dead_letter
-from tweetpub.tweets.filters import TweetFilter
-from tweetpub.tweets.hashtags import event_time
-from tweetpub.tweets.times import format_iso_time, format_v1_time
+from tweetcontract.decode import BadLine, decode_line
+from tweetcontract.envelope import ValueBuilder, build_dead_letter
+from tweetpub.filters import TweetFilter
+from tweetcontract.hashtags import event_time
+from tweetcontract.times import format_iso_time, format_v1_time
 
 logger = logging.getLogger(__name__)
 

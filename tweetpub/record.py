@@ -25,7 +25,7 @@ from tweetpub.exceptions import UsageError
 from tweetpub.sources.live import (
     STREAM_ROUTE, LiveOptions, LiveSummary, run_live,
 )
-from tweetpub.tweets.envelope import build_dead_letter, iso_now
+from tweetcontract.envelope import build_dead_letter, iso_now
 
 log = logging.getLogger(__name__)
 

@@ -299,7 +299,7 @@ def build_rules(
     limits = access_limits(access_level)
     if not tag or len(tag) > 128:
         raise RuleLimitError("rule tag must be 1..128 characters")
-    # a phrase is "a b" or, as tweetpub.tweets.filters.parse_track gives it, ("a", "b")
+    # a phrase is "a b" or, as tweetpub.filters.parse_track gives it, ("a", "b")
     phrases = [" ".join(p.split() if isinstance(p, str) else p) for p in track]
     phrases = [p for p in phrases if p]
     keyword_clauses = list(dict.fromkeys(keyword_clause(p) for p in phrases))

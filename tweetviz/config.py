@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from tweetpub.config import TRACK_WORDS
+from tweetcontract.defaults import TRACK_WORDS
 
 from .exceptions import ConfigError
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 import orjson
 
 from tweetics.resolve import rank, resolve_by
-from tweetpub.tweets.hashtags import normalize_tag as shared_normalize_tag
+from tweetcontract.hashtags import normalize_tag as shared_normalize_tag
 
 from .exceptions import DataError
 

@@ -22,7 +22,8 @@ from tests.services import REPO  # also puts deploy/local on sys.path
 from tests.tweetics.reference import window_counts
 from localstack.pipeline import BIN, Pipeline
 from tweetpub import config
-from tweetpub.tweets import dialects, filters
+from tweetcontract import dialects
+from tweetpub import filters
 
 Counts = dict[tuple[str, str, str], int]
 

@@ -1,7 +1,7 @@
 """An independent plain-Python reference of TweeTics' counts, built only on the shared hashtag rules.
 
 It never imports tweetics: given the envelopes that should count (late ones left out by the test), it
-applies ``tweetpub.tweets.hashtags`` and the window arithmetic directly.
+applies ``tweetcontract.hashtags`` and the window arithmetic directly.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from tweetpub.tweets.hashtags import event_time, extract_hashtags
+from tweetcontract.hashtags import event_time, extract_hashtags
 
 
 def _iso(ms: int) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.tweetics import tweetgen
-from tweetpub.tweets.hashtags import event_time, extract_hashtags
+from tweetcontract.hashtags import event_time, extract_hashtags
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "hashtags.json"
 

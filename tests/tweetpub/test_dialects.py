@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from tweetpub.tweets.decode import BadLine, decode_line
-from tweetpub.tweets.dialects import NotATweet, detect, flatten_page, normalize
+from tweetcontract.decode import BadLine, decode_line
+from tweetcontract.dialects import NotATweet, detect, flatten_page, normalize
 
 V1 = {"id": 5, "id_str": "5", "text": "hi", "user": {"id_str": "9"}, "created_at": "Wed Feb 29 19:42:02 +0000 2012"}
 V2 = {"id": "6", "text": "hi", "author_id": "9", "edit_history_tweet_ids": ["6"]}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tweetpub.config import BOSTON_BOX, DEFAULT_LOCATIONS, DEFAULT_TRACK, TRACK_WORDS
+from tweetcontract.defaults import BOSTON_BOX, DEFAULT_LOCATIONS, DEFAULT_TRACK, TRACK_WORDS
 from tweetpub.exceptions import UsageError
-from tweetpub.tweets.filters import TweetFilter, parse_locations, parse_track
+from tweetpub.filters import TweetFilter, parse_locations, parse_track
 
 TABLE = json.loads((Path(__file__).parents[1] / "vectors" / "track_filter.json").read_text(encoding="utf-8"))
 

@@ -12,14 +12,14 @@ import orjson
 import pytest
 
 import tweetpub
-from tweetpub.config import DEFAULT_LOCATIONS, DEFAULT_TRACK
+from tweetcontract.defaults import DEFAULT_LOCATIONS, DEFAULT_TRACK
 from tweetpub.generate import GenOptions, generate
-from tweetpub.tweets.decode import BadLine, decode_line
-from tweetpub.tweets.envelope import (
+from tweetcontract.decode import BadLine, decode_line
+from tweetcontract.envelope import (
     ValueBuilder, build_dead_letter, build_value, parse_dead_letter, parse_value,
 )
-from tweetpub.tweets.filters import TweetFilter, parse_locations, parse_track
-from tweetpub.tweets.hashtags import event_time, extract_hashtags
+from tweetpub.filters import TweetFilter, parse_locations, parse_track
+from tweetcontract.hashtags import event_time, extract_hashtags
 
 DEMO = Path(tweetpub.__file__).parent / "data" / "demo.jsonl.gz"
 #: The committed demo recording is exactly this (see tweetpub/README.md).

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tweetpub.tweets.hashtags import HASHTAG_PATTERN, event_time, extract_hashtags, find_hashtags, normalize_tag
+from tweetcontract.hashtags import HASHTAG_PATTERN, event_time, extract_hashtags, find_hashtags, normalize_tag
 
 VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "hashtags.json").read_text(encoding="utf-8"))
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tweetpub.sources.replay import _Gunzip, iter_lines, open_recording, read_lines
-from tweetpub.tweets.decode import BadLine, decode_line
+from tweetcontract.decode import BadLine, decode_line
 
 
 def _lines(data: bytes, limit: int = 1024) -> list:

@@ -14,12 +14,12 @@ import orjson
 import pytest
 from confluent_kafka import Consumer, TopicPartition
 
-from tweetpub.config import DEFAULT_LOCATIONS, DEFAULT_TRACK
+from tweetcontract.defaults import DEFAULT_LOCATIONS, DEFAULT_TRACK
 from tweetpub.generate import GenOptions, generate, open_output
-from tweetpub.tweets.decode import BadLine, decode_line
-from tweetpub.tweets.envelope import parse_dead_letter, parse_value
-from tweetpub.tweets.filters import TweetFilter, parse_locations, parse_track
-from tweetpub.tweets.hashtags import event_time
+from tweetcontract.decode import BadLine, decode_line
+from tweetcontract.envelope import parse_dead_letter, parse_value
+from tweetpub.filters import TweetFilter, parse_locations, parse_track
+from tweetcontract.hashtags import event_time
 
 pytestmark = pytest.mark.integration
 

@@ -26,8 +26,8 @@ from tests.tweetpub_live.fakestream import Block, FakeXApi, Hold, tweet_page
 from tweetpub.kafkaconf import client_config, producer_config
 from tweetpub.producer import TweetProducer
 from tweetpub.sources.live import Backoff, LiveOptions, run_stream
-from tweetpub.tweets.dialects import flatten_page
-from tweetpub.tweets.envelope import ValueBuilder
+from tweetcontract.dialects import flatten_page
+from tweetcontract.envelope import ValueBuilder
 
 REPO = Path(__file__).resolve().parents[2]
 TAG = "tweetpub:bench"

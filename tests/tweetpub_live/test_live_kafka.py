@@ -17,7 +17,7 @@ from tweetpub.cli import main
 from tweetpub.kafkaconf import client_config, producer_config
 from tweetpub.producer import TweetProducer
 from tweetpub.sources.live import Backoff, LiveOptions, run_stream
-from tweetpub.tweets.dialects import flatten_page
+from tweetcontract.dialects import flatten_page
 
 TAG = "tweetpub"  # the CLI's default --rule-tag
 

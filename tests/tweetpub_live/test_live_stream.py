@@ -12,7 +12,7 @@ from tests.tweetpub_live.fakestream import (
     Status, tweet_page,
 )
 from tests.tweetpub_live.test_live_units import ListSink
-from tweetpub.config import BOSTON_BOX, TRACK_WORDS
+from tweetcontract.defaults import BOSTON_BOX, TRACK_WORDS
 from tweetpub.sources.live import (
     Backoff, CredentialsError, LiveOptions, LiveSourceError, LiveStreamClient, run_live, sync_rules,
 )

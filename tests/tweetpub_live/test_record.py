@@ -21,7 +21,7 @@ from tweetpub.exceptions import UsageError
 from tweetpub.record import META_KEY, PART_SUFFIX, RotatingGzipWriter, read_recording, run_record
 from tweetpub.sources.live import Backoff, LiveOptions
 from tweetpub.sources.replay import read_lines
-from tweetpub.tweets.dialects import flatten_page, normalize
+from tweetcontract.dialects import flatten_page, normalize
 
 TAG = "tweetpub:rec"
 REPO = Path(__file__).resolve().parents[2]

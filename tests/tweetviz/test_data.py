@@ -120,7 +120,7 @@ def test_typed_tags_normalize_like_the_shared_rules():
     """What a user types in ?tags= (with '#', any case or width) lands on the key the job counted under."""
     from pathlib import Path
 
-    from tweetpub.tweets.hashtags import extract_hashtags
+    from tweetcontract.hashtags import extract_hashtags
 
     vectors = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "hashtags.json").read_text("utf-8"))
     pairs = [(key, spelling) for v in vectors for key, spelling in extract_hashtags(v["tweet"], v["dialect"])]

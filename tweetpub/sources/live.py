@@ -31,7 +31,7 @@ import requests
 import tweepy
 import urllib3
 
-from tweetpub.config import DEFAULT_TOPIC, DLQ_RAW_LIMIT, DLQ_SUFFIX
+from tweetcontract.defaults import DEFAULT_TOPIC, DLQ_RAW_LIMIT, DLQ_SUFFIX
 from tweetpub.exceptions import CredentialsError, DeliveryError, KafkaUnavailable, LiveSourceError, TweetpubError
 from tweetpub.v2rules import DEFAULT_TAG, Box, RuleLimitError, RulePlan, build_rules, plan_sync
 
@@ -618,7 +618,7 @@ class _Progress:
 class LiveOptions:
     """What ``stream`` and ``record`` share: the filter, the API, and how long and how hard to keep going.
 
-    :param track: phrases (``"a b"``) or :func:`tweetpub.tweets.filters.parse_track` tuples.
+    :param track: phrases (``"a b"``) or :func:`tweetpub.filters.parse_track` tuples.
     :param locations: boxes ``(w, s, e, n)``.
     :param bearer_token_file: file holding the token; None reads env X_BEARER_TOKEN.
     :param backoff: reconnect waits (X's rules; ``Backoff.scaled`` for tests).
@@ -756,14 +756,14 @@ def _supervise(client: LiveStreamClient, summary: LiveSummary, *, limit: int | N
 
 
 class KafkaPageSink:
-    """Flattens each page (``tweetpub.tweets.dialects``) and produces one contract-2 envelope per tweet;
+    """Flattens each page (``tweetcontract.dialects``) and produces one contract-2 envelope per tweet;
     non-tweet messages go to ``<topic>.dlq`` as ``tweetpub-dlq/1`` dead letters."""
 
     SOURCE = "live"
 
     def __init__(self, producer: Any, topic: str, dlq_topic: str | None = None,
                  flush_timeout: float = 30.0) -> None:
-        from tweetpub.tweets import dialects, envelope  # local: record needs neither
+        from tweetcontract import dialects, envelope  # local: record needs neither
 
         self._dialects = dialects
         self._envelope = envelope

@@ -15,7 +15,7 @@ import sys
 import zlib
 from typing import BinaryIO, Iterable, Iterator
 
-from tweetpub.config import DLQ_RAW_LIMIT
+from tweetcontract.defaults import DLQ_RAW_LIMIT
 from tweetpub.exceptions import SourceError
 from tweetpub.sources.base import Line
 

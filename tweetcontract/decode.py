@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from tweetpub.exceptions import BadTweet
-from tweetpub.tweets.dialects import NotATweet, Tweet, normalize
+from tweetcontract.errors import BadTweet
+from tweetcontract.dialects import NotATweet, Tweet, normalize
 
 
 class BadLine(ValueError):

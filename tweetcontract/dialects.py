@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tweetpub.exceptions import BadTweet
+from tweetcontract.errors import BadTweet
 
 #: Top-level keys of v1.1 streaming messages that are not tweets.
 V1_MESSAGES = ("delete", "scrub_geo", "limit", "status_withheld", "user_withheld", "disconnect",

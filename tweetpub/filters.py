@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
 from tweetpub.exceptions import UsageError
-from tweetpub.tweets.hashtags import find_hashtags
+from tweetcontract.hashtags import find_hashtags
 
 Box = tuple[float, float, float, float]
 

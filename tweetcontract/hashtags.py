@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 import regex
 
-from tweetpub.tweets.times import parse_any_time
+from tweetcontract.times import parse_any_time
 
 # Characters that may appear inside a hashtag besides letters, marks and digits (twitter-text's
 # "special chars": underscore, ZWNJ/ZWJ, Hebrew geresh/gershayim/maqaf, CJK iteration and wave
