@@ -1,4 +1,4 @@
-# Live X API v2 source of tweetpub (tweetpub/v2rules.py, tweetpub/sources/live.py, tweetpub/record.py).
+# Live X API v2 source of tweetpub (tweetpub/live/).
 
 .PHONY: test-live bench-live
 

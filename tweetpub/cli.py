@@ -19,7 +19,7 @@ import click
 
 from tweetcontract import defaults
 from tweetpub import config
-from tweetpub.v2rules import ACCESS_LEVELS
+from tweetpub.live.rules import ACCESS_LEVELS
 from tweetpub.exceptions import KafkaUnavailable, SourceError, TweetpubError, UsageError
 
 logger = logging.getLogger("tweetpub")
@@ -117,10 +117,8 @@ def _make_producer(kw: dict[str, Any]) -> Any:
     common = client_config(bootstrap, extra)
     pconf = producer_config(bootstrap, compression=kw["compression"], linger_ms=kw["linger_ms"],
                             batch_size=kw["batch_size"], extra=extra)
-    producer = TweetProducer(pconf, common, timeout=kw["timeout"])
-    producer.topic = kw["topic"]
-    producer.dlq_topic = kw["dlq_topic"] or defaults.dlq_topic(kw["topic"])
-    producer.ensure_topics({producer.topic: kw["partitions"], producer.dlq_topic: 1})
+    producer = TweetProducer(pconf, common, kw["topic"], kw["dlq_topic"], timeout=kw["timeout"])
+    producer.ensure_topics(kw["partitions"])
     return producer, common
 
 
@@ -181,11 +179,11 @@ def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple
     filtered the way v1.1 statuses/filter did (track OR locations) unless --no-filter. Bad lines
     never stop the run: they are counted and sent to the dead-letter topic.
     """
-    from tweetpub import resume as resume_mod
-    from tweetpub.pipeline import ReplayOptions, run_replay
-    from tweetpub.sources.pacing import Pacer, RatePacer, TimelinePacer
-    from tweetpub.sources.replay import check_paths
     from tweetpub.filters import TweetFilter, parse_locations, parse_track
+    from tweetpub.replay import resume as resume_mod
+    from tweetpub.replay.pacing import Pacer, RatePacer, TimelinePacer
+    from tweetpub.replay.reader import check_paths
+    from tweetpub.replay.run import ReplayOptions, run_replay
 
     paths = list(files) or ["-"]
     if rate and speed:
@@ -207,16 +205,13 @@ def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple
     run = resume_mod.run_id(paths) if "-" not in paths else b"stdin"
     pacer = TimelinePacer(speed) if speed else RatePacer(rate) if rate else Pacer()
     producer, common = _make_producer(kw)
-    resume_from = {}
+    resume_from = resume_mod.ResumePoint()
     if resume:
-        for topic in (producer.topic, producer.dlq_topic):
-            resume_from[topic] = resume_mod.last_positions(common, topic, resume_mod.run_id(paths), kw["timeout"])
-        found = sum(len(v) for v in resume_from.values())
-        logger.info("resume: %s", "continuing after the records already in Kafka" if found else "nothing to skip")
-    opts = ReplayOptions(paths=paths, topic=producer.topic, dlq_topic=producer.dlq_topic, tweet_filter=tweet_filter,
-                         pacer=pacer, loop=loop, loops=(loops if loop else 1), max_line_bytes=max_line_bytes,
-                         run=run, resume_from=resume_from, flush_timeout=kw["flush_timeout"],
-                         status_every=status_every)
+        resume_from = resume_mod.find_resume_point(common, producer, resume_mod.run_id(paths), kw["timeout"])
+        logger.info("resume: %s", "continuing after the records already in Kafka" if resume_from else "nothing to skip")
+    opts = ReplayOptions(paths=paths, tweet_filter=tweet_filter, pacer=pacer, loop=loop,
+                         loops=(loops if loop else 1), max_line_bytes=max_line_bytes, run=run,
+                         resume_from=resume_from, flush_timeout=kw["flush_timeout"], status_every=status_every)
     with _Signals() as sig:
         counters = run_replay(opts, producer, sig.stop)
     click.echo(f"summary: {counters.summary()}", err=True)
@@ -301,7 +296,8 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
                           api_base: str, access_level: str, rule_tag: str, limit: int | None,
                           duration: float | None, dry_run: bool, backoff_scale: float, max_retries: int | None,
                           read_timeout: float, **kw: Any) -> Any:
-        from tweetpub.sources.live import Backoff, LiveOptions
+        from tweetpub.live.client import Backoff
+        from tweetpub.live.run import LiveOptions
 
         phrases, boxes = _live_filter(track, locations)
         live = LiveOptions(phrases, boxes, bearer_token_file=bearer_token_file, api_base=api_base,
@@ -325,11 +321,10 @@ def stream(live: Any, **kw: Any) -> None:
 
     --track/--locations become v2 rules (bounding_box tiles for the boxes).
     """
-    from tweetpub.sources.live import run_stream
+    from tweetpub.live.stream import run_stream
 
     producer = None if live.dry_run else _make_producer(kw)[0]
-    summary = run_stream(live, producer=producer, topic=kw["topic"],
-                         dlq_topic=kw["dlq_topic"] or defaults.dlq_topic(kw["topic"]))
+    summary = run_stream(live, producer=producer)
     click.echo(f"summary: {summary.line()}", err=True)
 
 
@@ -346,7 +341,7 @@ def stream(live: Any, **kw: Any) -> None:
 @live_options
 def record(live: Any, out_dir: str, prefix: str, rotate_mb: float, rotate_seconds: float) -> None:
     """Record the live filtered stream to rotating .jsonl.gz files that replay reads."""
-    from tweetpub.record import run_record
+    from tweetpub.live.record import run_record
 
     summary = run_record(live, out_dir=out_dir, prefix=prefix, rotate_bytes=int(rotate_mb * 2**20),
                          rotate_seconds=rotate_seconds)

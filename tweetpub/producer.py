@@ -1,7 +1,12 @@
-"""A thin confluent-kafka producer wrapper: idempotent, acks=all, counted deliveries, safe flush.
+"""The one Kafka writer of tweetpub: idempotent, acks=all, counted deliveries, safe flush.
+
+Both wings (``replay`` and the live ``stream``) write through a :class:`TweetProducer`, and it alone
+names the topics: it is built with the tweet topic and, optionally, an explicit dead-letter topic
+(default ``<topic>.dlq``, :func:`tweetcontract.defaults.dlq_topic`). Tweets go out with
+:meth:`TweetProducer.write`, dead letters with :meth:`TweetProducer.dead_letter`.
 
 Partitions are chosen here (CRC32 of the key, the same formula as librdkafka's ``consistent``
-partitioner) so :mod:`tweetpub.resume` can tell which partition a record would have gone to.
+partitioner) so :mod:`tweetpub.replay.resume` can tell which partition a record would have gone to.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from tweetcontract.defaults import dlq_topic as default_dlq_topic
 from tweetpub.exceptions import KafkaUnavailable, UsageError
 
 logger = logging.getLogger(__name__)
@@ -41,16 +47,21 @@ class DeliveryStats:
 
 
 class TweetProducer:
-    """Produce records and count their acknowledgements.
+    """Write tweets to ``topic`` and dead letters to ``dlq_topic``; count their acknowledgements.
 
     :param config: full librdkafka settings (see :func:`tweetpub.kafkaconf.producer_config`).
     :param admin_config: settings for the admin client (topic checks and creation).
+    :param topic: the tweet topic.
+    :param dlq_topic: the dead-letter topic; default ``<topic>.dlq``.
     :param timeout: seconds to wait for the brokers' metadata before giving up.
     """
 
     POLL_EVERY = 200
 
-    def __init__(self, config: dict[str, Any], admin_config: dict[str, Any], timeout: float = 10.0) -> None:
+    def __init__(self, config: dict[str, Any], admin_config: dict[str, Any], topic: str,
+                 dlq_topic: str | None = None, timeout: float = 10.0) -> None:
+        self.topic = topic
+        self.dlq_topic = dlq_topic or default_dlq_topic(topic)
         self.timeout = timeout
         self.stats = DeliveryStats()
         self._fatal: str = ""
@@ -66,8 +77,6 @@ class TweetProducer:
         except (TypeError, ValueError) as exc:
             raise UsageError(f"bad Kafka settings: {exc}") from None
         self._bootstrap = str(config.get("bootstrap.servers", ""))
-        self.topic = ""
-        self.dlq_topic = ""
         self._since_poll = 0
         self.partitions: dict[str, int] = {}
 
@@ -85,13 +94,22 @@ class TweetProducer:
             self.stats.last_error = err.str()
             logger.warning("delivery to %s failed: %s", topic, err.str())
 
-    def ensure_topics(self, topics: dict[str, int]) -> dict[str, int]:
-        """Check the brokers answer and the topics exist, creating missing ones.
+    def ensure_topics(self, partitions: int = 1) -> dict[str, int]:
+        """Check the brokers answer and both topics exist, creating missing ones.
 
-        :param topics: topic -> partitions to create it with when missing.
+        :param partitions: partitions of the tweet topic when it has to be created (the dead-letter
+            topic gets one).
         :returns: topic -> actual partition count.
         :raises KafkaUnavailable: no metadata within the timeout, or creation refused.
         """
+        return self._ensure({self.topic: partitions, self.dlq_topic: 1})
+
+    @property
+    def has_topics(self) -> bool:
+        """Whether :meth:`ensure_topics` already found both topics."""
+        return self.topic in self.partitions and self.dlq_topic in self.partitions
+
+    def _ensure(self, topics: dict[str, int]) -> dict[str, int]:
         try:
             md = self._admin.list_topics(timeout=self.timeout)
         except KafkaException as exc:
@@ -125,7 +143,31 @@ class TweetProducer:
             self.partitions[topic] = len(meta.partitions)
         return dict(self.partitions)
 
-    def send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
+    def write(self, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
+        """Queue one tweet record on the tweet topic."""
+        self._send(self.topic, key, value, headers)
+
+    def dead_letter(self, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
+        """Queue one dead letter (a ``tweetpub-dlq/1`` value) on the dead-letter topic."""
+        self._send(self.dlq_topic, key, value, headers)
+
+    def partition(self, key: bytes) -> int:
+        """The tweet topic's partition a record keyed ``key`` goes to."""
+        return partition_for(key, self.partitions[self.topic])
+
+    def dlq_partition(self, key: bytes) -> int:
+        """The dead-letter topic's partition a dead letter keyed ``key`` goes to."""
+        return partition_for(key, self.partitions[self.dlq_topic])
+
+    def acked(self) -> int:
+        """Tweet records acknowledged so far."""
+        return self.stats.ok(self.topic)
+
+    def dead_letters_acked(self) -> int:
+        """Dead letters acknowledged so far."""
+        return self.stats.ok(self.dlq_topic)
+
+    def _send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None) -> None:
         """Queue one record (partition from the key); waits for queue space instead of failing."""
         partition = partition_for(key, self.partitions[topic])
         while True:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tweetpub.sources.pacing import Pacer, RatePacer, TimelinePacer
+from tweetpub.replay.pacing import Pacer, RatePacer, TimelinePacer
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

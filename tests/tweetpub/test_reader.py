@@ -13,7 +13,7 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tweetpub.sources.replay import _Gunzip, iter_lines, open_recording, read_lines
+from tweetpub.replay.reader import _Gunzip, iter_lines, open_recording, read_lines
 from tweetcontract.decode import BadLine, decode_line
 
 
@@ -65,7 +65,7 @@ def test_bom_is_dropped() -> None:
 
 def test_stdin_gzip(tmp_path: Path) -> None:
     """`-` reads stdin, gzip or not (checked in a child process that owns its stdin)."""
-    code = ("import sys; from tweetpub.sources.replay import read_lines;"
+    code = ("import sys; from tweetpub.replay.reader import read_lines;"
             "print(sum(1 for _ in read_lines(['-'], 1024)))")
     out = subprocess.run([sys.executable, "-c", code], input=gzip.compress(b"a\nb\nc\n"), capture_output=True,
                          timeout=60, check=True)

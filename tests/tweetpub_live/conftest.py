@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 
 from tests.tweetpub_live.fakestream import FakeXApi
-from tweetpub.sources.live import Backoff
+from tweetpub.live.client import Backoff
 
 
 @pytest.fixture

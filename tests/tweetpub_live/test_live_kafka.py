@@ -16,7 +16,9 @@ from tests.tweetpub_live.fakestream import (
 from tweetpub.cli import main
 from tweetpub.kafkaconf import client_config, producer_config
 from tweetpub.producer import TweetProducer
-from tweetpub.sources.live import Backoff, LiveOptions, run_stream
+from tweetpub.live.client import Backoff
+from tweetpub.live.run import LiveOptions
+from tweetpub.live.stream import run_stream
 from tweetcontract.dialects import flatten_page
 
 TAG = "tweetpub"  # the CLI's default --rule-tag
@@ -48,9 +50,9 @@ def consume(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) ->
     return out
 
 
-def producer_for(bootstrap: str) -> TweetProducer:
+def producer_for(bootstrap: str, topic: str, dlq_topic: str) -> TweetProducer:
     conf = producer_config(bootstrap, compression="lz4", linger_ms=5, batch_size=65536, extra={})
-    return TweetProducer(conf, client_config(bootstrap, {}), timeout=15)
+    return TweetProducer(conf, client_config(bootstrap, {}), topic, dlq_topic, timeout=15)
 
 
 def ours(n: int, tag: str = TAG) -> Page:
@@ -71,7 +73,7 @@ def test_stream_into_kafka_exactly_once_across_reconnects(fake_api: FakeXApi, to
     opts = LiveOptions(["openstack"], [(-71.4415, 41.986, -70.4747, 42.9041)], api_base=fake_api.base_url,
                        access_level="basic", rule_tag=TAG, limit=8, backoff=Backoff.scaled(0.01), read_timeout=5,
                        progress=False)
-    summary = run_stream(opts, producer=producer_for(kafka_bootstrap), topic=topic, dlq_topic=dlq)
+    summary = run_stream(opts, producer=producer_for(kafka_bootstrap, topic, dlq))
     assert summary.delivered == 8 and summary.acked == 8 and summary.duplicates == 2
     assert summary.http_errors == {429: 1, 500: 1} and summary.reconnects == 4
 

@@ -13,10 +13,11 @@ from tests.tweetpub_live.fakestream import (
 )
 from tests.tweetpub_live.test_live_units import ListSink
 from tweetcontract.defaults import BOSTON_BOX, TRACK_WORDS
-from tweetpub.sources.live import (
-    Backoff, CredentialsError, LiveOptions, LiveSourceError, LiveStreamClient, run_live, sync_rules,
-)
-from tweetpub.v2rules import RuleLimitError, build_rules
+from tweetpub.exceptions import CredentialsError, LiveSourceError
+from tweetpub.live.client import Backoff, LiveStreamClient
+from tweetpub.live.rules import RuleLimitError, build_rules
+from tweetpub.live.rulesync import sync_rules
+from tweetpub.live.run import LiveOptions, run_live
 
 TAG = "tweetpub:test"
 

@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from tweetpub.sources.live import (
-    Backoff, BackoffState, CredentialsError, LiveSummary, PageRouter, classify, load_bearer_token,
-)
+from tweetpub.exceptions import CredentialsError
+from tweetpub.live.client import Backoff, BackoffState
+from tweetpub.live.credentials import load_bearer_token
+from tweetpub.live.routing import LiveSummary, PageRouter, classify
 from tests.tweetpub_live.fakestream import OPERATIONAL_DISCONNECT, tweet_page
 
 

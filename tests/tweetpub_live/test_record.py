@@ -18,9 +18,10 @@ import pytest
 from tests.tweetpub_live.fakestream import OPERATIONAL_DISCONNECT, Drop, FakeXApi, Hold, Page, Raw, tweet_page
 from tweetpub.config import DEFAULT_MAX_LINE_BYTES
 from tweetpub.exceptions import UsageError
-from tweetpub.record import META_KEY, PART_SUFFIX, RotatingGzipWriter, read_recording, run_record
-from tweetpub.sources.live import Backoff, LiveOptions
-from tweetpub.sources.replay import read_lines
+from tweetpub.live.client import Backoff
+from tweetpub.live.record import META_KEY, PART_SUFFIX, RotatingGzipWriter, read_recording, run_record
+from tweetpub.live.run import LiveOptions
+from tweetpub.replay.reader import read_lines
 from tweetcontract.dialects import flatten_page, normalize
 
 TAG = "tweetpub:rec"
@@ -172,8 +173,9 @@ def test_sigterm_stops_record_cleanly(fake_api: FakeXApi, token: str, tmp_path: 
     script = textwrap.dedent(f"""
         import logging, sys
         logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
-        from tweetpub.record import run_record
-        from tweetpub.sources.live import Backoff, LiveOptions
+        from tweetpub.live.client import Backoff
+        from tweetpub.live.record import run_record
+        from tweetpub.live.run import LiveOptions
         s = run_record(LiveOptions(["openstack"], [], api_base={fake_api.base_url!r}, rule_tag={TAG!r},
                                    backoff=Backoff.scaled(0.01), progress=False, duration=60),
                        out_dir={str(out_dir)!r})

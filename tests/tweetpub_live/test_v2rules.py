@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from tweetcontract.defaults import BOSTON_BOX, TRACK_WORDS
 from tweetpub.exceptions import UsageError
 from tweetpub.filters import parse_track
-from tweetpub.v2rules import (
+from tweetpub.live.rules import (
     ACCESS_LEVELS, JOINER, Rule, RuleLimitError, bounding_box_clause, build_rules, keyword_clause,
     pack_clauses, plan_sync, render_term, tile_box,
 )

@@ -16,40 +16,37 @@ from typing import Any
 
 import orjson
 
-from tweetpub import resume as resume_mod
-from tweetcontract.defaults import DLQ_RAW_LIMIT
-from tweetpub.producer import TweetProducer, partition_for
-from tweetpub.progress import Counters, Progress
-from tweetpub.sources.base import Line
-from tweetpub.sources.pacing import Pacer, TimelinePacer
-from tweetpub.sources.replay import read_lines
 from tweetcontract.decode import BadLine, decode_line
+from tweetcontract.defaults import DLQ_RAW_LIMIT
 from tweetcontract.envelope import ValueBuilder, build_dead_letter
-from tweetpub.filters import TweetFilter
 from tweetcontract.hashtags import event_time
 from tweetcontract.times import format_iso_time, format_v1_time
+from tweetpub.filters import TweetFilter
+from tweetpub.producer import TweetProducer
+from tweetpub.replay import resume as resume_mod
+from tweetpub.replay.pacing import Pacer, TimelinePacer
+from tweetpub.replay.progress import Counters, Progress
+from tweetpub.replay.reader import Line, read_lines
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class ReplayOptions:
-    """Everything a replay needs besides the producer.
+    """Everything a replay needs besides the producer (which names the topics).
 
     :param loops: how many passes over the files (``None``: until stopped); ``loop`` shifts event times.
-    :param resume_from: topic -> partition -> last position already in Kafka (see :mod:`tweetpub.resume`).
+    :param resume_from: the last positions already in Kafka (see :mod:`tweetpub.replay.resume`).
     """
 
     paths: list[str]
-    topic: str
-    dlq_topic: str
     tweet_filter: TweetFilter | None
     pacer: Pacer = field(default_factory=Pacer)
     loop: bool = False
     loops: int | None = 1
     max_line_bytes: int = 512 * 1024
     run: bytes = b""
-    resume_from: dict[str, dict[int, tuple[int, ...]]] = field(default_factory=dict)
+    resume_from: resume_mod.ResumePoint = field(default_factory=resume_mod.ResumePoint)
     flush_timeout: float = 30.0
     status_every: float = 5.0
     progress_tty: bool | None = None
@@ -73,34 +70,31 @@ def _wait_until(due: float, producer: TweetProducer, stop: threading.Event) -> N
 
 
 def run_replay(opts: ReplayOptions, producer: TweetProducer, stop: threading.Event | None = None) -> Counters:
-    """Replay ``opts.paths`` into ``opts.topic``; returns the counters (``produced`` = acknowledged).
+    """Replay ``opts.paths`` through ``producer``; returns the counters (``produced`` = acknowledged).
 
     Stops early, cleanly, when ``stop`` is set (signals). Always flushes before returning.
     """
     stop = stop or threading.Event()
     c = Counters()
-    progress = Progress(c, every=opts.status_every, tty=opts.progress_tty, acked=lambda: producer.stats.ok(topic))
+    progress = Progress(c, every=opts.status_every, tty=opts.progress_tty, acked=producer.acked)
     build = ValueBuilder(opts.source_label)
     flt = opts.tweet_filter
     pacer = opts.pacer
     timeline = isinstance(pacer, TimelinePacer)
-    n_tweets = producer.partitions[opts.topic]
-    n_dlq = producer.partitions[opts.dlq_topic]
-    skip_tweets = opts.resume_from.get(opts.topic, {})
-    skip_dlq = opts.resume_from.get(opts.dlq_topic, {})
-    resuming = bool(skip_tweets or skip_dlq)
+    skip_tweets = opts.resume_from.tweets
+    skip_dlq = opts.resume_from.dead_letters
+    resuming = bool(opts.resume_from)
     run_hdr = opts.run
-    send = producer.send
-    topic, dlq_topic = opts.topic, opts.dlq_topic
+    write = producer.write
     loop_no = 0
 
     def dead(line: Line, reason: str, pos: tuple[int, ...]) -> None:
         key = f"{line.source}:{line.lineno}".encode("utf-8", "replace")
-        if resuming and pos <= skip_dlq.get(partition_for(key, n_dlq), ()):
+        if resuming and pos <= skip_dlq.get(producer.dlq_partition(key), ()):
             return
         value = build_dead_letter(reason, line.source, line.lineno, line.raw, DLQ_RAW_LIMIT)
-        send(dlq_topic, key, value, [(resume_mod.RUN_HEADER, run_hdr),
-                                     (resume_mod.POS_HEADER, resume_mod.encode_pos(pos))])
+        producer.dead_letter(key, value, [(resume_mod.RUN_HEADER, run_hdr),
+                                          (resume_mod.POS_HEADER, resume_mod.encode_pos(pos))])
 
     try:
         while not stop.is_set() and (opts.loops is None or loop_no < opts.loops):
@@ -138,7 +132,7 @@ def run_replay(opts: ReplayOptions, producer: TweetProducer, stop: threading.Eve
                     c.matched += 1
                     key = (tw.id + suffix).encode("utf-8")
                     pos = base + (item,)
-                    if resuming and pos <= skip_tweets.get(partition_for(key, n_tweets), ()):
+                    if resuming and pos <= skip_tweets.get(producer.partition(key), ()):
                         c.resumed += 1
                         continue
                     if timeline or opts.loop:
@@ -159,12 +153,12 @@ def run_replay(opts: ReplayOptions, producer: TweetProducer, stop: threading.Eve
                         body = line.raw
                     else:
                         body = orjson.dumps(data)
-                    send(topic, key, build(tw.id + suffix, tw.dialect, body),
-                         [(resume_mod.RUN_HEADER, run_hdr), (resume_mod.POS_HEADER, resume_mod.encode_pos(pos))])
+                    write(key, build(tw.id + suffix, tw.dialect, body),
+                          [(resume_mod.RUN_HEADER, run_hdr), (resume_mod.POS_HEADER, resume_mod.encode_pos(pos))])
     finally:
         left = producer.flush(opts.flush_timeout)
-        c.produced = producer.stats.ok(topic)
-        c.dead_lettered = producer.stats.ok(dlq_topic)
+        c.produced = producer.acked()
+        c.dead_lettered = producer.dead_letters_acked()
         c.failed = producer.stats.errors() + left
         elapsed = progress.close()
         logger.debug("replay finished in %.2f s", elapsed)

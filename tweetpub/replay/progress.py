@@ -1,4 +1,4 @@
-"""Run counters, progress display (tqdm on a terminal, a status line every few seconds otherwise)
+"""Replay's run counters, progress display (tqdm on a terminal, a status line every few seconds otherwise)
 and the final summary."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import logging
 import sys
 import time
 from dataclasses import asdict, dataclass
-from typing import Any, Callable
+from typing import Callable
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +30,6 @@ class Counters:
         """One line: ``read=… matched=… produced=… malformed=… skipped=… …``."""
         return " ".join(f"{k}={v}" for k, v in asdict(self).items())
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 class Progress:
     """Reports ``counters`` while a run goes on.
@@ -42,7 +39,7 @@ class Progress:
     """
 
     def __init__(self, counters: Counters, every: float = 5.0, tty: bool | None = None,
-                 total_bytes: int | None = None, acked: Callable[[], int] | None = None) -> None:
+                 acked: Callable[[], int] | None = None) -> None:
         self.c = counters
         # Acknowledgements arrive in delivery callbacks; read them when drawing, not per record.
         self._acked = acked

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
 import tweetpub
-from tweetpub.exceptions import UsageError
-from tweetpub.sources.live import (
-    STREAM_ROUTE, LiveOptions, LiveSummary, run_live,
-)
 from tweetcontract.envelope import build_dead_letter, iso_now
+from tweetpub.exceptions import UsageError
+from tweetpub.live.client import STREAM_ROUTE
+from tweetpub.live.routing import LiveSummary
+from tweetpub.live.run import LiveOptions, run_live
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ class RotatingGzipWriter:
 
 
 class RecordSink:
-    """A :class:`~tweetpub.sources.live.PageSink` writing pages to a :class:`RotatingGzipWriter`.
+    """A :class:`~tweetpub.live.routing.PageSink` writing pages to a :class:`RotatingGzipWriter`.
 
     Non-tweet messages go to ``<prefix>-dead-letters.jsonl`` next to the recordings (``tweetpub-dlq/1``
     objects, one per line) so the recordings stay pure tweet pages.

@@ -12,21 +12,39 @@ after SIGKILL. No state file can go stale, and the same scan covers the dead-let
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import time
 import uuid
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 from tweetpub.exceptions import KafkaUnavailable, UsageError
-
-logger = logging.getLogger(__name__)
+from tweetpub.producer import TweetProducer
 
 RUN_HEADER = "tp-run"
 POS_HEADER = "tp-pos"
 Position = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where a run stopped: per partition, the last position already in Kafka, for the tweet topic and
+    the dead-letter topic (partitions without one are absent). Empty: nothing to skip."""
+
+    tweets: dict[int, Position] = field(default_factory=dict)
+    dead_letters: dict[int, Position] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.tweets or self.dead_letters)
+
+
+def find_resume_point(consumer_config: dict[str, Any], writer: TweetProducer, run: bytes,
+                      timeout: float = 10.0) -> ResumePoint:
+    """The :class:`ResumePoint` of run ``run`` in the topics ``writer`` writes to."""
+    return ResumePoint(last_positions(consumer_config, writer.topic, run, timeout),
+                       last_positions(consumer_config, writer.dlq_topic, run, timeout))
 
 
 def run_id(paths: Iterable[str]) -> bytes:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
-from tweetpub.exceptions import RuleLimitError, UsageError
+from tweetpub.exceptions import RuleLimitError
 
 Box = tuple[float, float, float, float]
 """(west, south, east, north) in degrees, the v1.1 ``locations`` order (SW corner first)."""

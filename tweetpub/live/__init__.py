@@ -1,0 +1,8 @@
+"""The live wing: the X API v2 filtered stream, into Kafka (``stream``) or to files (``record``).
+
+``rules`` (v1.1 track/locations as v2 rules) and ``rulesync`` (putting them on the stream),
+``credentials`` (the bearer token, kept out of logs), ``client`` (tweepy's StreamingClient with X's
+backoff), ``routing`` (stream lines to tweet pages or dead letters), ``run`` (rule sync, streaming and
+supervision, shared by both commands), ``stream`` (the Kafka sink over :class:`tweetpub.producer.TweetProducer`)
+and ``record`` (rotating gzip files that ``replay`` reads).
+"""

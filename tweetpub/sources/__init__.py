@@ -1,1 +1,0 @@
-"""Tweet sources: recorded files (replay) and the live X API v2 filtered stream (live)."""
