@@ -132,3 +132,8 @@ def event_time(tweet: dict[str, Any], dialect: str) -> datetime:
     if not isinstance(value, str):
         raise ValueError("tweet has no created_at")
     return parse_any_time(value)
+
+
+def normalize_query(text: str) -> str:
+    """The key of a tag as a person types it in a query or a setting: with or without ``#``/``＃``."""
+    return normalize_tag(text.strip().lstrip("#\uff03"))

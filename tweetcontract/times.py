@@ -1,8 +1,9 @@
-"""Tweet timestamps: the v1.1 ``Wed Feb 29 19:42:02 +0000 2012`` style and ISO-8601 (v2)."""
+"""Times: tweet timestamps (v1.1 ``Wed Feb 29 19:42:02 +0000 2012`` and ISO-8601 v2) and the output's UTC times."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 _MONTHS = {m: i for i, m in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
@@ -51,3 +52,30 @@ def format_iso_time(dt: datetime) -> str:
     """Format a datetime the v2 way: UTC, milliseconds, ``Z``."""
     u = dt.astimezone(timezone.utc)
     return u.strftime("%Y-%m-%dT%H:%M:%S.") + f"{u.microsecond // 1000:03d}Z"
+
+
+# -- the output's times (contract 4): UTC, ``Z``, whole seconds unless a window has milliseconds ----------
+
+@lru_cache(maxsize=4096)  # window bounds repeat across thousands of rows
+def format_utc_ms(millis: int) -> str:
+    """``2026-11-21T09:10:00Z`` for epoch milliseconds (a sub-second part only when present)."""
+    dt = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
+    if millis % 1000:
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_utc_ms(value: str) -> int:
+    """Epoch milliseconds of a strict ISO-8601 time (``Z`` or an offset; naive is UTC).
+
+    :raises ValueError: anything else (never a relative age: data times are absolute).
+    """
+    if not isinstance(value, str):
+        raise ValueError(f"a time must be a string, got {type(value).__name__}")
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"bad time {value[:40]!r}") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return int(dt.timestamp() * 1000)

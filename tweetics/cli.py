@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import csv
-import functools
 import logging
 import os
 import sys
-from typing import Any, Callable, TypeVar
 
 import click
 import orjson
 
+from tweetcontract.clierrors import EXIT_FAILURE, EXIT_USAGE, error_boundary
 from tweetics.exceptions import TweeticsError, UsageError
 
 logger = logging.getLogger(__name__)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _clean_errors(func: F) -> F:
-    """Our errors become one line on stderr and a non-zero exit, never a traceback."""
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except UsageError as exc:
-            click.echo(f"tweetics: error: {exc}", err=True)
-            sys.exit(2)
-        except TweeticsError as exc:
-            click.echo(f"tweetics: error: {exc}", err=True)
-            sys.exit(1)
-    return wrapper  # type: ignore[return-value]
+#: Our errors become one line on stderr and a non-zero exit, never a traceback.
+_clean_errors = error_boundary("tweetics", [(UsageError, EXIT_USAGE), (TweeticsError, EXIT_FAILURE)])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,12 +74,16 @@ def counts(output: str, since: str | None, fmt: str, final_only: bool, webhdfs: 
 
     One row per (window_start, window_end, hashtag): the latest count, exact once the window is final.
     """
+    from tweetcontract.output.counts import sorted_rows
+    from tweetcontract.output.reader import open_store, parse_location, read_counts
     from tweetics.intervals import parse_time
-    from tweetics.reader import open_store, read_counts
-    from tweetics.resolve import sorted_rows
 
     since_ms = parse_time(since) if since else None
-    rows = sorted_rows(read_counts(open_store(output, webhdfs), since_ms=since_ms, final_only=final_only))
+    store = open_store(parse_location(output, webhdfs or ""), timeout=30.0)
+    found = read_counts(store, since_ms=since_ms, final_only=final_only)
+    if found.bad_lines:
+        logger.warning("skipped %d counts lines that break the contract", found.bad_lines)
+    rows = sorted_rows(found.rows)
     out = click.get_text_stream("stdout")
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")

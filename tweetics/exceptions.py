@@ -9,9 +9,5 @@ class UsageError(TweeticsError):
     """A bad option value or combination (the user's mistake)."""
 
 
-class OutputError(TweeticsError):
-    """An output folder cannot be listed or read (missing, unreachable, not a tweetics output)."""
-
-
 class SubmitError(TweeticsError):
     """spark-submit cannot be built or started (no SPARK_HOME, missing connector jars...)."""

@@ -1,10 +1,9 @@
-"""Durations as the job's flags take them ("1 minute", "10 seconds", "90s", "2h") and UTC time formatting."""
+"""Durations as the job's flags take them ("1 minute", "10 seconds", "90s", "2h"), and ``--since`` times."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from tweetics.exceptions import UsageError
 
@@ -40,15 +39,6 @@ def spark_interval(millis: int) -> str:
     return f"{millis // 1000} seconds"
 
 
-@lru_cache(maxsize=4096)  # window bounds repeat across thousands of rows
-def iso_utc(millis: int) -> str:
-    """``2026-11-21T09:10:00Z`` for epoch milliseconds (sub-second part only when present)."""
-    dt = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
-    if millis % 1000:
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def parse_time(text: str, *, now: datetime | None = None) -> int:
     """Epoch milliseconds of an ISO-8601 time (naive = UTC) or a relative age such as ``"2h"`` (ago).
 
@@ -64,22 +54,3 @@ def parse_time(text: str, *, now: datetime | None = None) -> int:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     return int(dt.timestamp() * 1000)
-
-
-@lru_cache(maxsize=4096)
-def hour_partition(millis: int) -> str:
-    """``date=2026-11-21/hour=09``: the counts partition of a window starting at ``millis``."""
-    dt = datetime.fromtimestamp(millis / 1000, tz=timezone.utc)
-    return f"date={dt:%Y-%m-%d}/hour={dt:%H}"
-
-
-def partition_start(partition: str) -> int | None:
-    """Epoch milliseconds of the hour a ``date=.../hour=..`` partition path holds, None if not one."""
-    match = re.search(r"date=(\d{4}-\d{2}-\d{2})/hour=(\d{2})/?$", partition)
-    if not match:
-        return None
-    dt = datetime.strptime(f"{match.group(1)} {match.group(2)}", "%Y-%m-%d %H").replace(tzinfo=timezone.utc)
-    return int(dt.timestamp() * 1000)
-
-
-HOUR_MS = int(timedelta(hours=1).total_seconds() * 1000)

@@ -26,11 +26,10 @@ import sys
 import time
 from typing import Any, NoReturn, Sequence
 
-if __package__ in (None, ""):  # run as a script by spark-submit: make the repo root importable
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from tweetics.exceptions import TweeticsError, UsageError  # noqa: E402
-from tweetics.intervals import parse_duration, spark_interval  # noqa: E402
+# spark-submit runs this file as a script: the packages come from --py-files (tweetics submit ships
+# tweetcontract and tweetics in one zip) or from an installed tweetics-suite.
+from tweetics.exceptions import TweeticsError, UsageError
+from tweetics.intervals import parse_duration, spark_interval
 
 logger = logging.getLogger("tweetics.job")
 

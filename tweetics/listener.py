@@ -17,6 +17,8 @@ from typing import Any, Callable
 import orjson
 from pyspark.sql.streaming import StreamingQueryListener
 
+from tweetcontract.output.layout import metrics_file
+
 from tweetics.transforms import DROP_REASONS, OBSERVATION
 
 logger = logging.getLogger(__name__)
@@ -116,5 +118,5 @@ def metrics_file_writer(fs: Any) -> Callable[[dict[str, Any]], None]:
     """Append metrics lines to ``metrics/batches-<UTC date of the batch>.jsonl`` under the output."""
     def write(line: dict[str, Any]) -> None:
         date = str(line.get("timestamp") or "")[:10] or "unknown"
-        fs.append(f"metrics/batches-{date}.jsonl", orjson.dumps(line) + b"\n")
+        fs.append(metrics_file(date), orjson.dumps(line) + b"\n")
     return write

@@ -13,15 +13,17 @@ import logging
 import re
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from pyspark.sql import DataFrame
 
 from tweetics.fsio import HadoopFS
-from tweetics.intervals import HOUR_MS, hour_partition, iso_utc, partition_start
-from tweetics.resolve import dump_lines, is_counts_file, parse_lines, resolve, sorted_rows
+from tweetcontract.output.counts import dump_lines, parse_lines, resolve, sorted_rows
+from tweetcontract.output.layout import (COUNTS_DIR, HOUR_MS, LATEST, batch_file, compact_file, hour_partition,
+                                        is_counts_file, partition_start)
+from tweetcontract.times import format_utc_ms
 from tweetics.state import SinkState, Update
 
 logger = logging.getLogger(__name__)
@@ -137,7 +139,7 @@ class CountsWriter:
         known = self._known_partitions()
         writes = []
         for part, rows in sorted(parts.items()):
-            writes.append((f"counts/{part}/batch-{batch_id:09d}.jsonl", dump_lines(rows)))
+            writes.append((f"{COUNTS_DIR}/{part}/{batch_file(batch_id)}", dump_lines(rows)))
             known.setdefault(part, _Partition()).batch_files += 1
         return writes
 
@@ -189,9 +191,14 @@ class CountsWriter:
         """
         names = [e.name for e in self.out.list(f"counts/{part}") if is_counts_file(e.name)]
         rows = []
+        bad = 0
         for name in names:
-            rows.extend(parse_lines(self.out.read(f"counts/{part}/{name}")))
-        target = f"compact-{batch_id:09d}.jsonl"
+            good, skipped = parse_lines(self.out.read(f"{COUNTS_DIR}/{part}/{name}"))
+            rows.extend(good)
+            bad += skipped
+        if bad:
+            logger.warning("compaction of %s skipped %d unreadable counts lines", part, bad)
+        target = compact_file(batch_id)
         self.out.write_atomic(f"counts/{part}/{target}", dump_lines(sorted_rows(resolve(rows))))
         for name in names:
             if name != target:
@@ -204,7 +211,7 @@ class CountsWriter:
         """Summary now, upload in the background: not needed for exactness, so off the batch's path.
         One worker keeps the uploads in order; a pending older one is superseded."""
         summary = orjson.dumps(state.latest(batch_id=batch_id, watermark_ms=watermark,
-                                            updated_at=iso_utc(int(time.time() * 1000)),
+                                            updated_at=format_utc_ms(int(time.time() * 1000)),
                                             window=self.config.window, slide=self.config.slide))
         self._latest_pending = summary
         if self._latest_future is None or self._latest_future.done():
@@ -215,7 +222,7 @@ class CountsWriter:
         while self._latest_pending is not None:
             data, self._latest_pending = self._latest_pending, None
             try:
-                self.out.write_atomic("latest.json", data)
+                self.out.write_atomic(LATEST, data)
             except Exception:  # the next batch writes it again
                 logger.warning("could not write latest.json", exc_info=True)
 

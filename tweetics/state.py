@@ -20,11 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from tweetics.intervals import iso_utc
+from tweetcontract.output.counts import count_line
+from tweetcontract.output.latest import latest_document
+from tweetcontract.output.layout import LATEST_TAGS, LATEST_WINDOWS
+from tweetcontract.times import format_utc_ms
 
 WindowKey = tuple[int, int, str]  # (start_ms, end_ms, hashtag)
-LATEST_WINDOWS = 60
-LATEST_TAGS = 200
 
 
 @dataclass
@@ -77,9 +78,9 @@ class SinkState:
     def _line(self, key: WindowKey, value: tuple[int, str], lookup: dict[tuple[int, str], int],
               batch_id: int, *, final: bool) -> dict[str, Any]:
         count, display = value
-        return {"window_start": iso_utc(key[0]), "window_end": iso_utc(key[1]), "hashtag": key[2],
-                "display": display, "count": count, "trend": self._trend(key, count, lookup),
-                "batch_id": batch_id, "final": final, "_start_ms": key[0]}
+        line = count_line(key[0], key[1], key[2], display, count, self._trend(key, count, lookup), batch_id, final)
+        line["_start_ms"] = key[0]
+        return line
 
     # -- trend ----------------------------------------------------------------------------------
 
@@ -115,15 +116,15 @@ class SinkState:
             for (start, end, tag), (count, display) in source.items():
                 by_window.setdefault((start, end), []).append((tag, count, display, final))
         windows = []
-        for start, end in sorted(by_window)[-LATEST_WINDOWS:]:
+        for start, end in sorted(by_window)[-LATEST_WINDOWS:]:  # the trend only for what will be shown
             tags = sorted(by_window[(start, end)], key=lambda t: (-t[1], t[0]))[:LATEST_TAGS]
             windows.append({
-                "start": iso_utc(start), "end": iso_utc(end), "final": all(t[3] for t in by_window[(start, end)]),
+                "start": format_utc_ms(start), "end": format_utc_ms(end),
+                "final": all(t[3] for t in by_window[(start, end)]),
                 "tags": [{"hashtag": t, "display": d, "count": c, "trend": self._trend((start, end, t), c, lookup)}
-                         for t, c, d, _ in tags],
-            })
-        return {"updated_at": updated_at, "batch_id": batch_id, "watermark": iso_utc(watermark_ms),
-                "window": window, "slide": slide, "windows": windows}
+                         for t, c, d, _ in tags]})
+        return latest_document(updated_at=updated_at, batch_id=batch_id, watermark=format_utc_ms(watermark_ms),
+                               window=window, slide=slide, windows=windows)
 
     # -- persistence ----------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 CONNECTOR_JARS = ("spark-sql-kafka-0-10_2.13-4.0.0.jar", "spark-token-provider-kafka-0-10_2.13-4.0.0.jar",
                   "kafka-clients-3.9.0.jar", "commons-pool2-2.12.0.jar")
 DEFAULT_JAR_DIR = REPO / ".cache" / "jars" / "spark-kafka"
-PACKAGES = ("tweetics", "tweetpub")  # the job imports tweetcontract.hashtags (the shared rules)
+PACKAGES = ("tweetcontract", "tweetics")  # the job and the ground-floor contract it imports, nothing else
 
 
 def spark_home(explicit: str | None = None) -> Path:

@@ -9,10 +9,12 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from tweetcontract.output.reader import Store as Source
+from tweetcontract.output.reader import open_store
+
 from . import config as _config
 from . import security, views
 from .payloads import Presenter
-from .sources import Source, open_source
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     location = _config.validate(app.config)
     # No sessions or cookies are used, so no SECRET_KEY is needed (and none is ever logged).
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    source = open_source(location, str(app.config["HDFS_USER"] or ""), float(app.config["HDFS_TIMEOUT"]))
+    source = open_store(location, str(app.config["HDFS_USER"] or "") or None, float(app.config["HDFS_TIMEOUT"]))
     store = Store(source, float(app.config["POLL_INTERVAL"]), float(app.config["PARTITION_INTERVAL"]),
                   int(app.config["HISTORY_MINUTES"]), int(app.config["CACHE_MAX_FILES"]),
                   int(app.config["MAX_FILES_PER_SCAN"]))

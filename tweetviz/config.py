@@ -8,11 +8,12 @@ they look like JSON, so ``TWEETVIZ_POLL_INTERVAL=0.5`` is a float) or passed to
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Mapping
-from urllib.parse import urlsplit
 
 from tweetcontract.defaults import TRACK_WORDS
+from tweetcontract.errors import UsageError
+from tweetcontract.hashtags import normalize_query
+from tweetcontract.output.reader import Location, parse_location
 
 from .exceptions import ConfigError
 
@@ -50,79 +51,27 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class DataLocation:
-    """Where TweeTics output is read from.
-
-    :param kind: ``"local"`` or ``"webhdfs"``.
-    :param root: folder path (local) or HDFS path of the ``--output`` folder.
-    :param base_url: WebHDFS HTTP base (``http://host:9870``) for kind ``webhdfs``.
-    :param display: the URL as shown on the status line.
-    """
-
-    kind: str
-    root: str
-    base_url: str
-    display: str
-
-
-def parse_data_url(url: str, webhdfs_url: str = "", webhdfs_port: int = 9870) -> DataLocation:
-    """Turn ``--data`` into a :class:`DataLocation`, or raise :class:`ConfigError`.
-
-    ``hdfs://HOST:8020/PATH`` is read through WebHDFS: ``webhdfs_url`` when given, else the
-    NameNode's HTTP port on the same host.
-    """
+def parse_data_url(url: str, webhdfs_url: str = "", webhdfs_port: int = 9870) -> Location:
+    """Turn ``--data`` into a location (the contract's reader rule), or raise :class:`ConfigError`."""
     if not url:
         raise ConfigError("no data source: pass --data or set TWEETVIZ_DATA "
                           "(file:///PATH, webhdfs://HOST:PORT/PATH or hdfs://HOST:PORT/PATH)")
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    path = parts.path.rstrip("/") or "/"
-    display = f"{scheme}://{parts.hostname or ''}{f':{parts.port}' if _port(parts) else ''}{path}"
-    if scheme == "file":
-        if parts.netloc not in ("", "localhost"):
-            raise ConfigError(f"file URL must be file:///ABSOLUTE/PATH, got {url!r}")
-        return DataLocation("local", path, "", f"file://{path}")
-    if scheme in ("webhdfs", "swebhdfs"):
-        if not parts.hostname:
-            raise ConfigError(f"webhdfs URL needs a host: {url!r}")
-        http = "https" if scheme == "swebhdfs" else "http"
-        port = _port(parts) or webhdfs_port
-        return DataLocation("webhdfs", path, f"{http}://{_host(parts.hostname)}:{port}", display)
-    if scheme == "hdfs":
-        if not parts.hostname:
-            raise ConfigError(f"hdfs URL needs a host: {url!r}")
-        if webhdfs_url:
-            base = webhdfs_url.rstrip("/")
-            if urlsplit(base).scheme not in ("http", "https"):
-                raise ConfigError(f"TWEETVIZ_WEBHDFS_URL must be http(s)://HOST:PORT, got {webhdfs_url!r}")
-        else:
-            base = f"http://{_host(parts.hostname)}:{webhdfs_port}"
-        return DataLocation("webhdfs", path, base, display)
-    raise ConfigError(f"unsupported data URL {url!r}: use file:///PATH, webhdfs://HOST:PORT/PATH "
-                      "or hdfs://HOST:PORT/PATH")
-
-
-def _port(parts: Any) -> int | None:
+    if "://" not in url:  # the dashboard takes URLs only: a bare path is a mistake more often than not
+        raise ConfigError(f"unsupported data URL {url!r}: use file:///PATH, webhdfs://HOST:PORT/PATH "
+                          "or hdfs://HOST:PORT/PATH")
     try:
-        return parts.port
-    except ValueError as exc:  # e.g. "host:notaport"
-        raise ConfigError(f"bad port in data URL: {exc}") from None
-
-
-def _host(hostname: str) -> str:
-    return f"[{hostname}]" if ":" in hostname else hostname
+        return parse_location(url, webhdfs_url, webhdfs_port)
+    except UsageError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def tracked_words(value: str | list[str] | tuple[str, ...]) -> frozenset[str]:
     """Parse the TRACKED setting (comma list or JSON list) into normalized keys."""
-    from .data import normalize_tag  # local import keeps config importable on its own
-
     items = value.split(",") if isinstance(value, str) else list(value)
-    return frozenset(k for k in (normalize_tag(str(i)) for i in items) if k)
+    return frozenset(k for k in (normalize_query(str(i)) for i in items) if k)
 
 
-def validate(config: Mapping[str, Any]) -> DataLocation:
+def validate(config: Mapping[str, Any]) -> Location:
     """Check the settings that a user can get wrong; return the parsed data location."""
     if config.get("DEBUG") and config.get("ENV") != "development":
         raise ConfigError("debug mode is only allowed with ENV=development (TWEETVIZ_ENV / --env)")

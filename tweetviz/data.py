@@ -5,21 +5,16 @@ Times are integer epoch seconds (UTC) inside this module; ISO strings only at th
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-import orjson
-
-from tweetics.resolve import rank, resolve_by
-from tweetcontract.hashtags import normalize_tag as shared_normalize_tag
-
-from .exceptions import DataError
+from tweetcontract.errors import BadCountLine
+from tweetcontract.hashtags import normalize_query
+from tweetcontract.output import counts as contract_counts
+from tweetcontract.output import latest as contract_latest
+from tweetcontract.times import format_utc_ms, parse_utc_ms
 
 WindowKey = tuple[int, int, str]  # (window_start, window_end, hashtag)
-
-MAX_TAG_CHARS = 280
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,120 +52,56 @@ class TagStat:
     trend: float | None
 
 
-def normalize_tag(text: str) -> str:
-    """The shared rules' normalized key (NFKC, then case folding) of a tag typed with or without ``#``."""
-    return shared_normalize_tag(text.strip().lstrip("#＃"))
+#: The dashboard's key of a tag typed in a query, with or without ``#`` (the shared rule).
+normalize_tag = normalize_query
 
 
 def parse_time(value: Any) -> int:
-    """ISO-8601 UTC (``2026-11-21T09:10:00Z``) to epoch seconds; :class:`DataError` when invalid."""
-    if not isinstance(value, str):
-        raise DataError(f"timestamp must be a string, got {type(value).__name__}")
+    """ISO-8601 UTC (``2026-11-21T09:10:00Z``) to epoch seconds; :class:`BadCountLine` when invalid."""
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise DataError(f"bad timestamp {value[:40]!r}") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return int(parsed.timestamp())
+        return parse_utc_ms(value) // 1000
+    except ValueError as exc:
+        raise BadCountLine(str(exc)) from None
 
 
 def iso(ts: int | float | None) -> str | None:
     """Epoch seconds to ``YYYY-MM-DDTHH:MM:SSZ`` (None stays None)."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if ts is None else format_utc_ms(int(ts) * 1000)
 
 
-def _int(value: Any, name: str, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise DataError(f"{name} must be an integer >= {minimum}")
-    return value
-
-
-def _tag(obj: Mapping[str, Any]) -> tuple[str, str]:
-    hashtag = obj.get("hashtag")
-    if not isinstance(hashtag, str) or not hashtag or len(hashtag) > MAX_TAG_CHARS:
-        raise DataError("hashtag must be a non-empty string")
-    display = obj.get("display", hashtag)
-    if not isinstance(display, str) or not display or len(display) > MAX_TAG_CHARS:
-        display = hashtag
-    return hashtag, display
-
-
-def _trend(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise DataError("trend must be a finite number or null")
-    return float(value)
+def _row(line: Mapping[str, Any], start: int, end: int, batch_id: int, final: bool) -> CountRow:
+    trend = line["trend"]
+    return CountRow(start, end, line["hashtag"], line["display"], line["count"],
+                    None if trend is None else float(trend), batch_id, final)
 
 
 def parse_count_row(obj: Any) -> CountRow:
-    """Validate one counts line (already JSON-decoded) into a :class:`CountRow`."""
-    if not isinstance(obj, dict):
-        raise DataError("counts line is not a JSON object")
-    start, end = parse_time(obj.get("window_start")), parse_time(obj.get("window_end"))
-    if end <= start:
-        raise DataError("window_end must be after window_start")
-    hashtag, display = _tag(obj)
-    final = obj.get("final", False)
-    if not isinstance(final, bool):
-        raise DataError("final must be a boolean")
-    return CountRow(start, end, hashtag, display, _int(obj.get("count"), "count"),
-                    _trend(obj.get("trend")), _int(obj.get("batch_id"), "batch_id"), final)
+    """Validate one counts line (already JSON-decoded) by the contract's rule into a :class:`CountRow`."""
+    line = contract_counts.check_line(obj)
+    return _row(line, parse_time(line["window_start"]), parse_time(line["window_end"]), line["batch_id"],
+                line.get("final", False))
 
 
 def parse_counts(data: bytes) -> tuple[list[CountRow], int]:
     """Parse a counts JSONL file; returns the valid rows and the number of bad lines skipped."""
-    rows: list[CountRow] = []
-    bad = 0
-    for line in data.splitlines():
-        if not line.strip():
-            continue
-        try:
-            rows.append(parse_count_row(orjson.loads(line)))
-        except (orjson.JSONDecodeError, DataError):
-            bad += 1
-    return rows, bad
+    lines, bad = contract_counts.parse_lines(data)
+    return [parse_count_row(line) for line in lines], bad
 
 
 def parse_latest(data: bytes) -> Latest:
-    """Parse ``latest.json``; a bad document raises :class:`DataError`, bad tags are skipped."""
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise DataError(f"latest.json is not JSON: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("windows"), list):
-        raise DataError("latest.json must be an object with a 'windows' list")
-    batch_id = _int(doc.get("batch_id"), "batch_id")
-    updated = parse_time(doc["updated_at"]) if doc.get("updated_at") is not None else None
-    watermark = parse_time(doc["watermark"]) if doc.get("watermark") is not None else None
-    rows: list[CountRow] = []
-    bad = 0
-    for window in doc["windows"]:
-        if not isinstance(window, dict) or not isinstance(window.get("tags"), list):
-            raise DataError("each window needs start, end and a tags list")
-        start, end = parse_time(window.get("start")), parse_time(window.get("end"))
-        if end <= start:
-            raise DataError("window end must be after its start")
-        for tag in window["tags"]:
-            try:
-                if not isinstance(tag, dict):
-                    raise DataError("tag is not an object")
-                hashtag, display = _tag(tag)
-                rows.append(CountRow(start, end, hashtag, display, _int(tag.get("count"), "count"),
-                                     _trend(tag.get("trend")), batch_id, False))
-            except DataError:
-                bad += 1
-    return Latest(updated, batch_id, watermark, tuple(rows), bad)
+    """Parse ``latest.json`` (the contract's parser); a bad document raises :class:`BadCountLine`."""
+    doc = contract_latest.parse_latest(data)
+    rows = tuple(_row(tag, w.start_ms // 1000, w.end_ms // 1000, doc.batch_id, False)
+                 for w in doc.windows for tag in w.tags)
+    return Latest(None if doc.updated_at_ms is None else doc.updated_at_ms // 1000, doc.batch_id,
+                  None if doc.watermark_ms is None else doc.watermark_ms // 1000, rows, doc.bad_tags)
 
 
 def resolve(rows: Iterable[CountRow]) -> dict[WindowKey, CountRow]:
     """The contract's resolution rule (tweetics' own, shared): per (window, hashtag) the highest
     ``batch_id`` wins, a final row beating a running one on a tie."""
-    return resolve_by(rows, key=lambda r: (r.start, r.end, r.hashtag),  # type: ignore[return-value]
-                      rank_of=lambda r: rank(r.batch_id, r.final))
+    return contract_counts.resolve_by(rows, key=lambda r: (r.start, r.end, r.hashtag),  # type: ignore[return-value]
+                                      rank_of=lambda r: contract_counts.rank(r.batch_id, r.final))
 
 
 def newest_end(table: Mapping[WindowKey, CountRow]) -> int | None:

@@ -21,18 +21,16 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from typing import Mapping
+
+from tweetcontract.errors import BadCountLine, OutputError
+from tweetcontract.output.layout import LATEST, counts_folder, is_counts_file
+from tweetcontract.output.reader import FileStatus, Store as Source
 
 from . import data
 from .data import CountRow, WindowKey
-from .exceptions import DataError, SourceError
-from .sources import FileStatus, Source
 
 logger = logging.getLogger(__name__)
-
-LATEST = "latest.json"
-
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -80,16 +78,7 @@ class FileCache:
 def partition_dirs(anchor: int, minutes: int) -> list[str]:
     """Hour partition folders (``counts/date=…/hour=…``) covering ``minutes`` before ``anchor``."""
     first = (anchor - minutes * 60 - 60) // 3600 * 3600  # one extra minute: the window being written
-    dirs = []
-    for hour in range(first, anchor // 3600 * 3600 + 1, 3600):
-        stamp = datetime.fromtimestamp(hour, timezone.utc)
-        dirs.append(f"counts/date={stamp:%Y-%m-%d}/hour={stamp:%H}")
-    return dirs
-
-
-def _wanted(name: str) -> bool:
-    # Writers rename finished files into place; anything hidden or temporary is not ours yet.
-    return name.endswith(".jsonl") and not name.startswith((".", "_"))
+    return [counts_folder(hour * 1000) for hour in range(first, anchor // 3600 * 3600 + 1, 3600)]
 
 
 def _read_order(name: str) -> tuple[bool, list[int]]:
@@ -171,7 +160,7 @@ class Store:
             if force_scan or self._scan_incomplete or now >= self._next_scan:
                 self._next_scan = now + self.partition_interval
                 changed = self._scan_partitions() or changed
-        except (SourceError, DataError) as exc:
+        except (OutputError, BadCountLine) as exc:
             return self._fail(str(exc))
         self.last_success = time.time()
         snap = self._snapshot
@@ -221,7 +210,7 @@ class Store:
         budget = self.max_files_per_scan
         incomplete = False
         for folder in dirs:
-            entries = sorted((e for e in self.source.list(folder) if not e.is_dir and _wanted(e.name)),
+            entries = sorted((e for e in self.source.list(folder) if not e.is_dir and is_counts_file(e.name)),
                              key=lambda e: _read_order(e.name))
             for entry in entries:
                 path = f"{folder}/{entry.name}"

@@ -48,7 +48,8 @@ def test_submit_dry_run_builds_the_line(tmp_path):
     import zipfile
 
     names = zipfile.ZipFile(zip_path).namelist()
-    assert "tweetics/job.py" in names and "tweetpub/tweets/hashtags.py" in names
+    assert "tweetics/job.py" in names and "tweetcontract/hashtags.py" in names
+    assert not any(n.startswith(("tweetpub/", "tweetviz/")) for n in names)  # only the contract and the job
     assert "spark.x=1" in argv
     assert argv[argv.index(str(REPO / "tweetics" / "job.py")) + 1:] == [*BASE, "--available-now"]
 

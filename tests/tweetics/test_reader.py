@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tweetics.resolve import resolve
+from tweetcontract.output.counts import resolve
 
 REPO = Path(__file__).resolve().parents[2]
 

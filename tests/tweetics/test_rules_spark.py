@@ -92,7 +92,7 @@ def test_bad_records_are_classified_not_fatal(spark):
 def test_window_counts_match_reference_for_tumbling_and_sliding(spark):
     from tests.tweetics import reference
     from tweetics import transforms as T
-    from tweetics.intervals import iso_utc
+    from tweetcontract.times import format_utc_ms as iso_utc
 
     envelopes = list(tweetgen.generate(300, 1795251600000, 600_000, seed=5, duplicates=0.1))
     frame = _frame(spark, [json.dumps(e, ensure_ascii=False) for e in envelopes])

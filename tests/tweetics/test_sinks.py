@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tweetics.intervals import HOUR_MS
+from tweetcontract.output.layout import HOUR_MS
 from tweetics.state import Update
 
 MIN = 60_000
@@ -55,7 +55,7 @@ def test_replayed_batch_rewrites_identical_files(spark, tmp_path):
 
 
 def test_closed_hours_are_compacted_and_old_ones_dropped(spark, tmp_path):
-    from tweetics.reader import LocalStore, read_counts
+    from tweetcontract.output.reader import LocalStore, read_counts
 
     ckpt = tmp_path / "ckpt"
     writer = _writer(spark, tmp_path, compact_every=5, retention_ms=2 * HOUR_MS)
@@ -73,5 +73,5 @@ def test_closed_hours_are_compacted_and_old_ones_dropped(spark, tmp_path):
     crowded = [p.name for p in (tmp_path / "out/counts/date=2026-11-21/hour=12").iterdir()]
     assert len(crowded) <= 5  # the open hour is compacted once it holds compact_every batch files
     got = {int(k[0][11:13]) * 60 + int(k[0][14:16]) - 9 * 60: r["count"]
-           for k, r in read_counts(LocalStore(str(tmp_path / "out"))).items()}
+           for k, r in read_counts(LocalStore(str(tmp_path / "out"))).rows.items()}
     assert got == {m: c for m, c in expected.items() if m >= 60}

@@ -16,7 +16,7 @@ def test_help_lists_the_commands_and_variables():
 def test_bad_data_url_is_one_clear_line_and_exit_2():
     result = CliRunner().invoke(main, ["serve", "--data", "s3://bucket/x"])
     assert result.exit_code == 2
-    assert "unsupported data URL 's3://bucket/x'" in result.output
+    assert "unsupported location 's3://bucket/x'" in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an escaped exception
 
 

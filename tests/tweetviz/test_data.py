@@ -8,7 +8,7 @@ import pytest
 
 from tweetviz import data
 from tweetviz.data import CountRow, TagStat
-from tweetviz.exceptions import DataError
+from tweetcontract.errors import BadCountLine as DataError
 from tweetviz.sample import build_output, window_rows
 
 T0 = data.parse_time("2026-11-21T09:00:00Z")

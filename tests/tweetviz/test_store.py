@@ -7,7 +7,7 @@ import shutil
 
 from tweetviz import data
 from tweetviz.sample import build_output, jsonl, latest_doc, partition, window_rows
-from tweetviz.sources import LocalSource
+from tweetcontract.output.reader import LocalStore as LocalSource
 from tweetviz.store import Store, partition_dirs
 
 from .helpers import minute_now, wait_until, write_local
