@@ -1,6 +1,6 @@
 """The ``tweetpub`` command line: replay, generate, stream, record.
 
-Every user mistake (bad option, missing file, unreachable broker) ends with one ``error:`` line
+Every user mistake (bad option, missing file, unreachable broker) ends with one ``tweetpub: error:`` line
 on stderr and a non-zero exit, never a traceback. Exit codes: 0 ok, 1 records not delivered,
 2 usage or input error, 3 Kafka unreachable, 128+N stopped by signal N.
 """
@@ -18,6 +18,7 @@ from typing import Any, Callable
 import click
 
 from tweetcontract import defaults
+from tweetcontract.clierrors import error_boundary, fail
 from tweetpub import config
 from tweetpub.live.rules import ACCESS_LEVELS
 from tweetpub.exceptions import KafkaUnavailable, SourceError, TweetpubError, UsageError
@@ -37,25 +38,12 @@ def _setup_logging(verbose: int) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
+    fail("tweetpub", message, code)
 
 
-def clean_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn tweetpub's own exceptions into one error line and an exit code."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except KafkaUnavailable as exc:
-            _fail(str(exc), EXIT_KAFKA)
-        except (UsageError, SourceError) as exc:
-            _fail(str(exc), EXIT_USAGE)
-        except TweetpubError as exc:
-            _fail(str(exc), EXIT_UNDELIVERED)
-
-    return wrapper
+#: tweetpub's own exceptions become one error line and an exit code (the contract's clierrors style).
+clean_errors = error_boundary("tweetpub", [(KafkaUnavailable, EXIT_KAFKA), ((UsageError, SourceError), EXIT_USAGE),
+                                           (TweetpubError, EXIT_UNDELIVERED)])
 
 
 def kafka_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -35,7 +35,7 @@ def test_usage_errors(tmp_path: Path, args: list[str], message: str, monkeypatch
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2, res.output
     lines = res.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("tweetpub: error: ") and message in lines[0]
     assert "hunter2" not in res.output  # a secret is never echoed back
     assert res.exc_info is None or res.exc_info[0] is SystemExit
 

@@ -201,5 +201,5 @@ def test_unreachable_broker_is_one_clear_line(tmp_path: Path) -> None:
     res = _tweetpub("replay", str(rec), "--bootstrap-servers", f"127.0.0.1:{port}", "--timeout", "2", timeout=60)
     lines = res.stderr.decode().strip().splitlines()
     assert res.returncode == 3
-    assert len(lines) == 1 and lines[0].startswith("error: cannot reach Kafka at 127.0.0.1:")
+    assert len(lines) == 1 and lines[0].startswith("tweetpub: error: cannot reach Kafka at 127.0.0.1:")
     assert "Traceback" not in res.stderr.decode()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.tweetpub_live.fakestream import (
+from tweetdev.fakestream import (
     OPERATIONAL_DISCONNECT, TOO_MANY_CONNECTIONS, Drop, FakeXApi, Hold, KeepAlive, Page, Raw, Status, tweet_page,
 )
 from tweetpub.cli import main
@@ -143,11 +143,11 @@ def test_cli_errors_are_one_line(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("X_BEARER_TOKEN", raising=False)
     res = runner.invoke(main, ["record", "-d", str(tmp_path / "r"), "--dry-run"])
     assert res.exit_code != 0 and isinstance(res.exception, SystemExit)  # clean exit, no escaped exception
-    assert res.output.strip().splitlines()[-1].startswith("error: no bearer token")
+    assert res.output.strip().splitlines()[-1].startswith("tweetpub: error: no bearer token")
 
     res = runner.invoke(main, ["record", "-d", str(tmp_path / "r"), "--bearer-token-file", str(tmp_path / "nope")])
     assert res.exit_code != 0 and res.output.strip().splitlines()[-1] == \
-        f"error: bearer token file not found: {tmp_path / 'nope'}"
+        f"tweetpub: error: bearer token file not found: {tmp_path / 'nope'}"
 
     monkeypatch.setenv("X_BEARER_TOKEN", "tok-" + uuid.uuid4().hex)
     with socket.socket() as s:
@@ -155,10 +155,10 @@ def test_cli_errors_are_one_line(tmp_path: Path, monkeypatch) -> None:
         port = s.getsockname()[1]
     res = runner.invoke(main, ["record", "-d", str(tmp_path / "r"), "--api-base", f"http://127.0.0.1:{port}"])
     assert res.exit_code != 0 and isinstance(res.exception, SystemExit)  # clean exit, no escaped exception
-    assert res.output.strip().splitlines()[-1].startswith("error: cannot reach the X API")
+    assert res.output.strip().splitlines()[-1].startswith("tweetpub: error: cannot reach the X API")
 
     res = runner.invoke(main, ["record", "-d", str(tmp_path / "r"), "--locations", "10,10,5,5"])
-    assert res.exit_code == 2 and res.output.strip().splitlines()[-1].startswith("error: --locations box")
+    assert res.exit_code == 2 and res.output.strip().splitlines()[-1].startswith("tweetpub: error: --locations box")
 
 
 def test_cli_stream_dry_run_needs_no_kafka_and_changes_no_rules(fake_api: FakeXApi, token: str) -> None:
