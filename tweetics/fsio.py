@@ -40,7 +40,6 @@ class HadoopFS:
         # Appends (metrics) on a small cluster: keep going when no spare DataNode can join the pipeline.
         conf.setBoolean("dfs.client.block.write.replace-datanode-on-failure.best-effort", True)
         conf.setBoolean("fs.hdfs.impl.disable.cache", True)  # our own client, with the settings above
-        self._conf = conf
         base_path = jvm.org.apache.hadoop.fs.Path(base)
         self._fs = base_path.getFileSystem(conf)
         if str(self._fs.getUri().getScheme()) == "hdfs":

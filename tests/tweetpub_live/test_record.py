@@ -15,14 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.tweetpub_live.fakestream import OPERATIONAL_DISCONNECT, Drop, FakeXApi, Hold, Page, Raw, tweet_page
+from tweetdev.fakestream import OPERATIONAL_DISCONNECT, Drop, FakeXApi, Hold, Page, Raw, tweet_page
 from tweetpub.config import DEFAULT_MAX_LINE_BYTES
 from tweetpub.exceptions import UsageError
 from tweetpub.live.client import Backoff
-from tweetpub.live.record import META_KEY, PART_SUFFIX, RotatingGzipWriter, read_recording, run_record
+from tweetpub.live.record import META_KEY, PART_SUFFIX, RotatingGzipWriter, run_record
 from tweetpub.live.run import LiveOptions
 from tweetpub.replay.reader import read_lines
 from tweetcontract.dialects import flatten_page, normalize
+
+
+def read_recording(path) -> list[dict]:
+    """All pages of one recorded file."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
 
 TAG = "tweetpub:rec"
 REPO = Path(__file__).resolve().parents[2]

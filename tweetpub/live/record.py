@@ -18,7 +18,7 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Callable
+from typing import BinaryIO, Callable
 
 import tweetpub
 from tweetcontract.envelope import build_dead_letter, iso_now
@@ -197,9 +197,3 @@ def run_record(opts: LiveOptions, *, out_dir: str | os.PathLike, prefix: str = "
     summary = run_live(sink, opts)
     log.info("record: %d pages in %d files under %s", writer.lines, len(writer.files), writer.dir)
     return summary
-
-
-def read_recording(path: str | os.PathLike) -> list[dict[str, Any]]:
-    """All pages of one recorded file (tests and tools; replay has its own streaming reader)."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
