@@ -27,9 +27,12 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md ./
+# The job and the ground floor it imports (tweetcontract: the hashtag rules, the output format);
+# the other programs stay out: setuptools packages only the folders that exist.
+COPY tweetcontract/ tweetcontract/
 COPY tweetics/ tweetics/
-COPY tweetpub/ tweetpub/
-RUN pip install --no-cache-dir .
+# The tweetics extra is pyspark, pinned there (it must match the connector jars above).
+RUN pip install --no-cache-dir ".[tweetics]"
 
 FROM ${PYTHON_IMAGE}
 ARG SPARK_VERSION=4.0.0

@@ -9,12 +9,12 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md ./
+# The producer and the ground floor it shares with the other programs (tweetcontract: tweet rules,
+# envelope, defaults); the other programs stay out: setuptools packages only the folders that exist.
+COPY tweetcontract/ tweetcontract/
 COPY tweetpub/ tweetpub/
-# One distribution carries all three programs; this image needs no Spark, so its dependency
-# list is the project's minus pyspark (read from pyproject.toml, not repeated here).
-RUN python -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print("\n".join(d for d in deps if not d.startswith("pyspark")))' > /tmp/requirements.txt \
- && pip install --no-cache-dir -r /tmp/requirements.txt \
- && pip install --no-cache-dir --no-deps .
+# The tweetpub extra adds the Kafka client, tweepy, urllib3 and tqdm to the light core: no Spark, no Flask.
+RUN pip install --no-cache-dir ".[tweetpub]"
 
 FROM ${PYTHON_IMAGE}
 RUN groupadd --system --gid 10001 tweetics \
