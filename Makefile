@@ -6,7 +6,9 @@ PYTHON ?= python3
 VENV_DIR := .venv
 PY := $(VENV_DIR)/bin/python
 VENV := $(VENV_DIR)/.installed
-STACK := $(PY) deploy/local/stack.py
+STACK := $(PY) -m tweetdev.stack
+# Where the launcher keeps data, logs and the env file: $STACK_DIR when set, else .stack (its own default).
+STACK_HOME = $(or $(STACK_DIR),.stack)
 BROKERS ?= 1
 SPARK ?= local
 PYTEST_ARGS ?=
@@ -15,7 +17,7 @@ export BROKERS SPARK
 .PHONY: help venv jars up status down clean-stack test test-unit demo bench
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
 
 $(VENV): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
@@ -40,7 +42,7 @@ down: venv ## stop the local daemons (data is kept)
 	@$(STACK) down
 
 clean-stack: down ## stop the stack and wipe its data and logs
-	rm -rf .stack
+	rm -rf $(STACK_HOME)
 
 test: venv browser ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed)
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -51,4 +53,4 @@ test-unit: venv ## the tests that need no services
 -include mk/*.mk
 
 demo: venv ## the whole pipeline on the local stack: replay -> Kafka -> Spark -> HDFS -> live tag cloud; Ctrl-C stops it
-	$(PY) deploy/local/demo.py
+	$(PY) -m tweetdev.demo

@@ -12,12 +12,12 @@
    broker, the HDFS NameNode + DataNode), from /proc over one capacity step.
 
 Everything runs on the local stack (`make up`), on loopback; each phase is bounded in time.
+Run: ``make bench-e2e`` (or ``python -m benchmarks.bench_e2e --help`` from the repo root).
 """
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import threading
 import time
@@ -25,18 +25,16 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 
-from confluent_kafka import Producer  # noqa: E402
-from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
-
-from benchlib import percentile  # noqa: E402
-from tests.services import read_env_file  # noqa: E402  (also puts deploy/local on the path)
-from tests.e2e.harness import Run, free_port, get_json, topic_end_offsets, wait_for  # noqa: E402
-from localstack import procs  # noqa: E402
-from localstack.pipeline import Pipeline, group_cpu_seconds  # noqa: E402
-from tweetcontract.envelope import build_value  # noqa: E402
+from benchmarks.benchlib import percentile
+from tweetcontract.envelope import build_value
+from tweetdev.harness import Run, free_port, get_json, topic_end_offsets, wait_for
+from tweetdev.pipeline import BIN, Pipeline, group_cpu_seconds
+from tweetdev.stack import procs
+from tweetdev.stack.cli import read_env
+from tweetdev.stack.toolchain import REPO, default_stack_dir
 
 DEMO = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
 # The dashboard's 5-minute view: its 1-minute view shows only the newest minute, so a probe produced in the
@@ -137,6 +135,8 @@ def latency(run: Run, port: int, producer: Producer, samples: int, every: float,
 def batch_metrics(client, root: str, since_ms: int) -> list[dict]:
     lines = []
     base = f"{root}/output/metrics"
+    if client.status(base, strict=False) is None:  # no batch has finished yet (a slow start on a busy machine)
+        return []
     for name in client.list(base):
         with client.read(f"{base}/{name}") as r:
             lines += [json.loads(l) for l in r.read().splitlines() if l.strip()]
@@ -156,7 +156,7 @@ def capacity(run: Run, env: dict, rates: list[int], step_s: float, trigger_ms: i
                "hdfs namenode": stack_dir / "hdfs" / "namenode.pid", "hdfs datanode": stack_dir / "hdfs" / "datanode.pid"}
     steps, best = [], None
     for rate in rates:
-        run.pipeline.start("tweetpub", [str(Path(sys.executable).parent / "tweetpub"), "replay", str(DEMO), "--loop",
+        run.pipeline.start("tweetpub", [str(BIN / "tweetpub"), "replay", str(DEMO), "--loop",
                                         "--no-filter", "--rate", str(rate), "--bootstrap-servers",
                                         env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", run.topic, "--partitions", "2",
                                         "--status-every", "5"])
@@ -201,11 +201,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--capacity-trigger", type=int, default=1,
                    help="trigger of the capacity phase's job, seconds (default 1, the latency goal's trigger)")
     p.add_argument("--step-seconds", type=float, default=30.0, help="measured seconds per capacity step")
-    p.add_argument("--stack-dir", default=str(REPO / ".stack"), help="the stack to run on (default .stack)")
+    p.add_argument("--stack-dir", default=str(default_stack_dir()), help="the stack to run on (env STACK_DIR; default .stack)")
     args = p.parse_args(argv)
 
     stack_dir = Path(args.stack_dir)
-    env = read_env_file(stack_dir / "env")
+    env = read_env(stack_dir)
     (REPO / "build" / "bench").mkdir(parents=True, exist_ok=True)
     topic = f"bench-e2e-{uuid.uuid4().hex[:8]}"
     admin = AdminClient({"bootstrap.servers": env["KAFKA_BOOTSTRAP_SERVERS"]})

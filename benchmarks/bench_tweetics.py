@@ -11,7 +11,7 @@
    (on a topic of its own, --sustain-tweets long, so that the steps can go past the drained topic's size).
 4. Files on HDFS after an hour of simulated traffic: one hour of event time in 720 batches (one per 5 s).
 
-Run: ``make bench-tweetics`` (or ``python benchmarks/bench_tweetics.py --help``).
+Run: ``make bench-tweetics`` (or ``python -m benchmarks.bench_tweetics --help`` from the repo root).
 """
 
 from __future__ import annotations
@@ -26,11 +26,7 @@ import tempfile
 import time
 import uuid
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterator
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
 logger = logging.getLogger("bench_tweetics")
 

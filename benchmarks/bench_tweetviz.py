@@ -8,6 +8,7 @@
    the page's DOM showing the word, over ~20 samples. Goal: p95 <= 1 s.
 
 Prints figures, not pass/fail: speed goals live here, never in tests.
+Run: ``make bench-tweetviz`` (or ``python -m benchmarks.bench_tweetviz --help`` from the repo root).
 """
 
 from __future__ import annotations
@@ -19,26 +20,21 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from hdfs import InsecureClient
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "deploy" / "local"))
-
-from benchlib import percentile  # noqa: E402
-from localstack.cli import read_env  # noqa: E402
-from tests.tweetviz.helpers import write_hdfs as write  # noqa: E402  (temp name, then rename over)
-from tweetviz.sample import build_output, latest_doc, window_rows  # noqa: E402
+from benchmarks.benchlib import percentile
+from tweetdev.harness import free_port, write_hdfs as write  # write: temp name, then rename over
+from tweetdev.stack.cli import read_env
+from tweetdev.stack.toolchain import REPO, default_stack_dir
+from tweetviz.sample import build_output, latest_doc, window_rows
 
 CHROMIUM = "/usr/bin/chromium"
 CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -46,19 +42,13 @@ CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backgro
 
 
 def stack_env() -> dict[str, str]:
-    """WEBHDFS_URL from the environment, else from the launcher's .stack/env."""
+    """WEBHDFS_URL from the environment, else from the launcher's env file (.stack/env)."""
     env = {k: v for k, v in os.environ.items() if k in ("WEBHDFS_URL", "HDFS_URL")}
-    if "WEBHDFS_URL" not in env and (REPO / ".stack" / "env").exists():
-        env = {**read_env(REPO / ".stack"), **env}
+    if "WEBHDFS_URL" not in env and (default_stack_dir() / "env").exists():
+        env = {**read_env(default_stack_dir()), **env}
     if "WEBHDFS_URL" not in env:
         sys.exit("bench-tweetviz: no WEBHDFS_URL (run `make up` first)")
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- load ----------------------------------------------------------------------------------------

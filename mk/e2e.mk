@@ -5,4 +5,4 @@ faults: venv ## the fault-injection suite on private stacks; prints the table (f
 	$(PY) -m pytest tests/e2e/test_faults.py -p no:cacheprovider -q
 
 bench-e2e: venv up browser ## end-to-end latency (p50/p95/p99), highest sustained rate, CPU-seconds per 1,000 tweets
-	$(PY) benchmarks/bench_e2e.py
+	$(PY) -m benchmarks.bench_e2e

@@ -6,4 +6,4 @@ test-live: venv ## live-source tests: v2 rules, fake X API stream, record/replay
 	$(PY) -m pytest tests/tweetpub_live $(PYTEST_ARGS)
 
 bench-live: venv up ## live stream -> Kafka throughput vs the producer-only anchor (BENCH_LIVE_N tweets, default 20000)
-	set -a; . .stack/env; set +a; $(PY) -m tests.tweetpub_live.bench_live $(or $(BENCH_LIVE_N),20000)
+	set -a; . $(STACK_HOME)/env; set +a; $(PY) -m benchmarks.bench_live $(or $(BENCH_LIVE_N),20000)

@@ -21,7 +21,7 @@ test-tweetviz: venv browser ## tweetviz tests (unit, real HDFS, fuzzing, Chromiu
 	$(PY) -m pytest tests/tweetviz $(PYTEST_ARGS)
 
 bench-tweetviz: venv up browser wrk ## tweetviz: API throughput vs a trivial endpoint, HDFS->page latency
-	$(PY) benchmarks/bench_tweetviz.py
+	$(PY) -m benchmarks.bench_tweetviz
 
 demo-tweetviz: venv ## the dashboard alone on generated sample data: http://127.0.0.1:8050/
 	$(PY) -c 'import time, os; from tweetviz.sample import build_output; \

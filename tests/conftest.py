@@ -1,4 +1,4 @@
-"""Session fixtures: real Kafka, HDFS and Spark for the integration tests (see tests/services.py for the order)."""
+"""Session fixtures: real Kafka, HDFS and Spark for the integration tests (see tweetdev/services.py for the order)."""
 from __future__ import annotations
 
 import uuid
@@ -6,7 +6,7 @@ from typing import Callable, Iterator
 
 import pytest
 
-from tests import services
+from tweetdev import services
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from localstack.pipeline import Pipeline
-from tests.e2e.harness import Run
+from tweetdev.harness import Run
+from tweetdev.pipeline import Pipeline
 
 
 @pytest.hookimpl(hookwrapper=True)

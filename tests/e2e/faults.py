@@ -13,9 +13,10 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from tests.services import REPO, STACK, complete, read_env_file
-
-from localstack import hdfs, kafka, procs
+from tweetdev.services import STACK, complete
+from tweetdev.stack import hdfs, kafka, procs
+from tweetdev.stack.cli import read_env
+from tweetdev.stack.toolchain import REPO
 
 REPORT = REPO / "build" / "faults.jsonl"
 
@@ -59,7 +60,7 @@ class PrivateStack:
                               capture_output=True, text=True, timeout=600)
         if proc.returncode != 0:
             raise RuntimeError(f"fault stack did not start: {proc.stderr[-1500:]}")
-        return cls(d, complete(read_env_file(d / "env")), brokers, port_offset)
+        return cls(d, complete(read_env(d)), brokers, port_offset)
 
     def ensure_up(self) -> float:
         """Start whatever is stopped and wait until it answers; returns the seconds it took."""

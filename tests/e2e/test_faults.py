@@ -14,10 +14,11 @@ import pytest
 from confluent_kafka.admin import AdminClient, NewTopic
 from hdfs import InsecureClient
 
-from localstack.pipeline import Pipeline
 from tests.e2e.faults import FaultResult, PrivateStack, TcpProxy
-from tests.e2e.harness import (Run, cli_counts, committed_batches, diff, eventually_equal, expected_envelopes,
-                               free_port, generate, get_json, topic_end_offsets, topic_ids, totals, truth, wait_for)
+from tests.e2e.harness import (cli_counts, committed_batches, diff, expected_envelopes, generate, topic_ids, totals,
+                               truth)
+from tweetdev.harness import Run, eventually_equal, free_port, get_json, topic_end_offsets, wait_for
+from tweetdev.pipeline import Pipeline
 
 pytestmark = pytest.mark.integration
 RATE = 20  # tweets/s: the replay lasts ~40 s, so every fault lands while data still flows

@@ -2,8 +2,8 @@
 HDFS -> Tweetviz) gives final counts equal to the ground truth: in HDFS, in `tweetics counts` and in /api/top."""
 import pytest
 
-from tests.e2e.harness import (cli_counts, eventually_equal, expected_envelopes, free_port, generate, get_json,
-                               hdfs_counts, topic_ids, totals, truth)
+from tests.e2e.harness import cli_counts, expected_envelopes, generate, hdfs_counts, topic_ids, totals, truth
+from tweetdev.harness import eventually_equal, free_port, get_json
 
 pytestmark = pytest.mark.integration
 

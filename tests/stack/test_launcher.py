@@ -5,13 +5,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.services import STACK, read_env_file
 from tests.stack.helpers import HERE, produce_lines, spark_submit
+from tweetdev.services import STACK
+from tweetdev.stack.cli import read_env
 
 pytestmark = pytest.mark.integration
 OFFSET = 20000
@@ -36,7 +36,7 @@ def test_lifecycle_and_standalone_submit(tmp_path, stack_env):
     try:
         up = stack("--dir", d, "up", "--spark", "standalone", "--port-offset", str(OFFSET))
         assert up.returncode == 0, up.stderr[-2000:]
-        env = read_env_file(Path(d) / "env")
+        env = read_env(Path(d))
         assert env["KAFKA_BOOTSTRAP_SERVERS"] == f"127.0.0.1:{9092 + OFFSET}"
         assert env["HDFS_URL"] == f"hdfs://127.0.0.1:{8020 + OFFSET}"
         assert env["WEBHDFS_URL"] == f"http://127.0.0.1:{9870 + OFFSET}"

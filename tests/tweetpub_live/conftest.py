@@ -7,7 +7,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.tweetpub_live.fakestream import FakeXApi
+from tweetdev.fakestream import FakeXApi
 from tweetpub.live.client import Backoff
 
 

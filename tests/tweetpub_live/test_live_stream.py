@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from tests.tweetpub_live.fakestream import (
+from tweetdev.fakestream import (
     OPERATIONAL_DISCONNECT, RULES_PATH, TOO_MANY_CONNECTIONS, Drop, End, FakeXApi, Hold, KeepAlive, Page, Raw,
     Status, tweet_page,
 )

@@ -10,7 +10,7 @@ from tweetpub.exceptions import CredentialsError
 from tweetpub.live.client import Backoff, BackoffState
 from tweetpub.live.credentials import load_bearer_token
 from tweetpub.live.routing import LiveSummary, PageRouter, classify
-from tests.tweetpub_live.fakestream import OPERATIONAL_DISCONNECT, tweet_page
+from tweetdev.fakestream import OPERATIONAL_DISCONNECT, tweet_page
 
 
 def test_network_backoff_is_linear_250ms_capped_at_16s() -> None:

@@ -27,18 +27,6 @@ def write_local(root: str, files: Mapping[str, bytes]) -> None:
         os.replace(tmp, target)
 
 
-def write_hdfs(client, root: str, files: Mapping[str, bytes]) -> None:
-    """Write files into HDFS under ``root`` (temp name, then rename over the old file)."""
-    for path, body in files.items():
-        target = f"{root}/{path}"
-        folder, name = target.rsplit("/", 1)
-        tmp = f"{folder}/.{name}.{uuid.uuid4().hex}.tmp"
-        client.write(tmp, data=body, overwrite=True)
-        if client.status(target, strict=False) is not None:
-            client.delete(target)
-        client.rename(tmp, target)
-
-
 def wait_until(check: Callable[[], object], timeout: float = 10.0, interval: float = 0.05) -> object:
     """Poll ``check`` until it returns something truthy; fail (AssertionError) after ``timeout``."""
     deadline = time.monotonic() + timeout

@@ -13,10 +13,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tweetdev.harness import write_hdfs
 from tweetviz import create_app
 from tweetviz.sample import build_output, jsonl, latest_doc, partition, window_rows
 
-from .helpers import LiveServer, TcpProxy, minute_now, write_hdfs
+from .helpers import LiveServer, TcpProxy, minute_now
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tweetdev.harness import write_hdfs
 from tweetviz import create_app
 from tweetviz.sample import build_output, jsonl, latest_doc, partition, window_rows
 
-from .helpers import TcpProxy, minute_now, wait_until, write_hdfs
+from .helpers import TcpProxy, minute_now, wait_until
 
 pytestmark = pytest.mark.integration
 

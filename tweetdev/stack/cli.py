@@ -1,4 +1,4 @@
-"""`python deploy/local/stack.py up|status|down`: the local stack's command line (driven by make up/status/down)."""
+"""`python -m tweetdev.stack up|status|down|fetch`: the local stack's command line (driven by make up/status/down/jars)."""
 from __future__ import annotations
 
 import argparse
@@ -13,9 +13,7 @@ from pathlib import Path
 
 from . import hdfs, kafka, procs, spark
 from .errors import StackError
-from .toolchain import REPO, fetch, java_binary, spark_connector_jars, spark_home
-
-logger = logging.getLogger("localstack")
+from .toolchain import default_stack_dir, fetch, java_binary, spark_connector_jars, spark_home
 
 
 @dataclass
@@ -29,7 +27,7 @@ def _shape_file(stack_dir: Path) -> Path:
     return stack_dir / "stack.json"
 
 
-def _load_shape(stack_dir: Path) -> Shape | None:
+def load_shape(stack_dir: Path) -> Shape | None:
     try:
         return Shape(**json.loads(_shape_file(stack_dir).read_text()))
     except (OSError, ValueError, TypeError):
@@ -47,7 +45,7 @@ def _services(stack_dir: Path, shape: Shape) -> list[tuple[str, Path, Path]]:
 
 def up(stack_dir: Path, shape: Shape) -> None:
     stack_dir.mkdir(parents=True, exist_ok=True)
-    old = _load_shape(stack_dir)
+    old = load_shape(stack_dir)
     if old and old != shape and any(procs.running_pid(p, stack_dir) for _, p, _ in _services(stack_dir, old)):
         raise StackError(f"the stack is already running as {asdict(old)}; run `make down` before starting it as {asdict(shape)}")
     java_binary()
@@ -124,7 +122,7 @@ def up(stack_dir: Path, shape: Shape) -> None:
 
 def is_running(stack_dir: Path) -> bool:
     """True when the stack was set up here and every one of its daemons runs."""
-    shape = _load_shape(stack_dir)
+    shape = load_shape(stack_dir)
     return shape is not None and all(procs.running_pid(p, stack_dir) for _, p, _ in _services(stack_dir, shape))
 
 
@@ -139,7 +137,7 @@ def read_env(stack_dir: Path) -> dict[str, str]:
 
 
 def status(stack_dir: Path) -> int:
-    shape = _load_shape(stack_dir)
+    shape = load_shape(stack_dir)
     if shape is None:
         print(f"stack: not set up in {stack_dir} (run `make up`)")
         return 1
@@ -158,7 +156,7 @@ def status(stack_dir: Path) -> int:
 
 
 def down(stack_dir: Path) -> None:
-    shape = _load_shape(stack_dir)
+    shape = load_shape(stack_dir)
     if shape is None:
         print("stack: nothing to stop")
         return
@@ -173,7 +171,7 @@ def down(stack_dir: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="stack", description="Start, inspect and stop the local Kafka + HDFS + Spark stack on 127.0.0.1.")
-    parser.add_argument("--dir", default=os.environ.get("STACK_DIR") or str(REPO / ".stack"),
+    parser.add_argument("--dir", default=str(default_stack_dir()),
                         help="where data, logs and the env file live (env STACK_DIR; default .stack)")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p_up = sub.add_parser("up", help="start whatever is not running yet and wait until it answers")
@@ -198,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         if not 0 <= args.port_offset <= 30000:
             parser.error("PORT_OFFSET must be between 0 and 30000")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
-    logging.getLogger("localstack.kafka.client").setLevel(logging.CRITICAL)
+    logging.getLogger("tweetdev.stack.kafka.client").setLevel(logging.CRITICAL)
     stack_dir = Path(args.dir).resolve()
     try:
         if args.cmd == "up":

@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 import json
-import logging
 import urllib.request
 from pathlib import Path
 
 from . import procs
 from .toolchain import spark_home
-
-logger = logging.getLogger(__name__)
 
 
 def ports(offset: int) -> dict[str, int]:

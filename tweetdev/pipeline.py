@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import procs
+from tweetdev.stack import procs
 
 BIN = Path(sys.executable).parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -36,9 +36,6 @@ class Pipeline:
 
     def pid(self, name: str) -> int:
         return self.children[name][0]
-
-    def log(self, name: str) -> Path:
-        return self.children[name][1]
 
     def alive(self, name: str) -> bool:
         return name in self.children and procs.alive(self.pid(name))

@@ -1,19 +1,4 @@
-"""A local stand-in for the X API v2 filtered-stream endpoints, for tests.
-
-Threaded stdlib HTTP server on 127.0.0.1 (random port) speaking:
-
-- ``GET  /2/tweets/search/stream/rules``  list rules (``ids=`` filter)
-- ``POST /2/tweets/search/stream/rules``  ``{"add": [...]}`` / ``{"delete": {"ids": [...]}}``, ``dry_run``,
-  length/count validation, duplicate-value errors the way X reports them
-- ``GET  /2/tweets/search/stream``         chunked transfer, ``\\r\\n`` keep-alives, scripted per connection:
-  tweets (v2 response pages with ``includes.places``), mid-stream drops, clean server closes,
-  HTTP errors (429 with ``x-rate-limit-reset``), operational-disconnect messages, garbage lines.
-
-Every endpoint checks ``Authorization: Bearer <token>``. Each connection to the stream consumes the
-next script from a queue; with the queue empty it holds the connection open with keep-alives until
-the client leaves or the server stops, so every handler ends by itself.
-"""
-
+"""The fake X API server: the rules endpoints and the scripted filtered stream (see the package docstring)."""
 from __future__ import annotations
 
 import itertools
@@ -22,90 +7,15 @@ import socket
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from .script import Block, Drop, End, Hold, KeepAlive, Page, Raw, Status, Step
+
 RULES_PATH = "/2/tweets/search/stream/rules"
 STREAM_PATH = "/2/tweets/search/stream"
-
-OPERATIONAL_DISCONNECT = {
-    "errors": [
-        {
-            "title": "operational-disconnect",
-            "disconnect_type": "OperationalDisconnect",
-            "detail": "This stream has been disconnected for operational reasons.",
-            "type": "https://api.twitter.com/2/problems/operational-disconnect",
-        }
-    ]
-}
-
-TOO_MANY_CONNECTIONS = {
-    "title": "ConnectionException",
-    "detail": "This stream is currently at the maximum allowed connection limit.",
-    "connection_issue": "TooManyConnections",
-    "type": "https://api.twitter.com/2/problems/streaming-connection",
-}
-
-
-# Script steps for one stream connection -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Page:
-    """Send one v2 response page. ``matching_tag``: the server fills matching_rules from its rules."""
-
-    page: dict
-    matching_tag: str | None = None
-
-
-@dataclass(frozen=True)
-class Raw:
-    """Send one raw line (e.g. not JSON)."""
-
-    line: bytes
-
-
-@dataclass(frozen=True)
-class Block:
-    """Send many ready-made lines in one chunk (benchmarks: the server must not be the bottleneck)."""
-
-    data: bytes
-
-
-@dataclass(frozen=True)
-class KeepAlive:
-    count: int = 1
-
-
-@dataclass(frozen=True)
-class Drop:
-    """Write half a chunk, then reset the TCP connection: a network error for the client."""
-
-
-@dataclass(frozen=True)
-class End:
-    """Finish the chunked body cleanly: the server closed the stream."""
-
-
-@dataclass(frozen=True)
-class Status:
-    """Answer the connection attempt with an HTTP error instead of a stream."""
-
-    code: int
-    body: dict = field(default_factory=dict)
-    reset_in: float | None = None  # x-rate-limit-reset = now + reset_in
-
-
-@dataclass(frozen=True)
-class Hold:
-    """Keep-alives every ``interval`` s until the client leaves (or ``seconds`` pass)."""
-
-    seconds: float = 30.0
-    interval: float = 0.1
-
-
-Step = Page | Raw | Block | KeepAlive | Drop | End | Status | Hold
 
 
 @dataclass
@@ -391,39 +301,3 @@ def _make_handler(api: FakeXApi) -> type[BaseHTTPRequestHandler]:
                 pass
 
     return Handler
-
-
-# Sample data ---------------------------------------------------------------------------------------
-
-BOSTON_PLACE = {
-    "id": "67b98f17fdcf20be",
-    "full_name": "Boston, MA",
-    "name": "Boston",
-    "country": "United States",
-    "country_code": "US",
-    "place_type": "city",
-    "geo": {"type": "Feature", "bbox": [-71.191421, 42.227797, -70.986004, 42.399542], "properties": {}},
-}
-
-
-def tweet_page(n: int, *, hashtag: str = "openstack", with_place: bool = True, text: str | None = None) -> dict:
-    """A filtered-stream response page for tweet number ``n`` (ids are unique per n)."""
-    tid = str(1_460_323_737_035_677_000 + n)
-    author = {"id": str(10_000 + n % 7), "username": f"user{n % 7}", "name": f"User {n % 7}"}
-    body = text if text is not None else f"tweet {n} about #{hashtag} in Boston"
-    start = body.find("#" + hashtag)
-    data: dict[str, Any] = {
-        "id": tid,
-        "text": body,
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(1_700_000_000 + n)),
-        "author_id": author["id"],
-        "edit_history_tweet_ids": [tid],
-        "lang": "en",
-    }
-    if start >= 0:
-        data["entities"] = {"hashtags": [{"start": start, "end": start + 1 + len(hashtag), "tag": hashtag}]}
-    includes: dict[str, Any] = {"users": [author]}
-    if with_place:
-        data["geo"] = {"place_id": BOSTON_PLACE["id"]}
-        includes["places"] = [BOSTON_PLACE]
-    return {"data": data, "includes": includes}

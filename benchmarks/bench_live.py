@@ -6,7 +6,7 @@
               and flushed (the ceiling: Kafka + client cost only).
 
 Prints tweets/s for both and live/anchor. Needs the stack (KAFKA_BOOTSTRAP_SERVERS or .stack/env).
-Usage: python -m tests.tweetpub_live.bench_live [N]
+Usage: python -m benchmarks.bench_live [N] (from the repo root; `make bench-live`)
 """
 
 from __future__ import annotations
@@ -18,34 +18,34 @@ import secrets
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import orjson
 
-from tests.tweetpub_live.fakestream import Block, FakeXApi, Hold, tweet_page
+from tweetdev.fakestream import Block, FakeXApi, Hold, tweet_page
 from tweetpub.kafkaconf import client_config, producer_config
 from tweetpub.producer import TweetProducer
-from tweetpub.sources.live import Backoff, LiveOptions, run_stream
+from tweetpub.live.client import Backoff
+from tweetpub.live.run import LiveOptions
+from tweetpub.live.stream import run_stream
 from tweetcontract.dialects import flatten_page
 from tweetcontract.envelope import ValueBuilder
+from tweetdev.stack.cli import read_env
+from tweetdev.stack.toolchain import default_stack_dir
 
-REPO = Path(__file__).resolve().parents[2]
 TAG = "tweetpub:bench"
 
 
 def bootstrap() -> str:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         return os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-    if (REPO / ".stack" / "env").exists():
-        from tests.services import read_env_file
-
-        return read_env_file(REPO / ".stack" / "env")["KAFKA_BOOTSTRAP_SERVERS"]
+    if (default_stack_dir() / "env").exists():
+        return read_env(default_stack_dir())["KAFKA_BOOTSTRAP_SERVERS"]
     sys.exit("bench-live: no Kafka (set KAFKA_BOOTSTRAP_SERVERS or run `make up`)")
 
 
-def producer(servers: str) -> TweetProducer:
+def producer(servers: str, topic: str) -> TweetProducer:
     conf = producer_config(servers, compression="lz4", linger_ms=20, batch_size=262144, extra={})
-    return TweetProducer(conf, client_config(servers, {}), timeout=15)
+    return TweetProducer(conf, client_config(servers, {}), topic, timeout=15)
 
 
 def delete_topics(servers: str, topics: list[str]) -> None:
@@ -60,7 +60,7 @@ def delete_topics(servers: str, topics: list[str]) -> None:
 
 def main(n: int) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    logging.getLogger("tweetpub.sources.live").setLevel(logging.ERROR)  # the v1.1-vs-v2 notes
+    logging.getLogger("tweetpub.live.run").setLevel(logging.ERROR)  # the v1.1-vs-v2 notes
     servers = bootstrap()
     token = secrets.token_urlsafe(24)
     os.environ["X_BEARER_TOKEN"] = token
@@ -75,13 +75,13 @@ def main(n: int) -> None:
             step = 1 << 20
             api.add_connection(*[Block(body[i:i + step]) for i in range(0, len(body), step)], Hold())
             topic = f"bench-live-{uuid.uuid4().hex[:12]}"
-            topics += [topic, topic + ".dlq"]
-            prod = producer(servers)
-            prod.ensure_topics({topic: 1, topic + ".dlq": 1})
+            prod = producer(servers, topic)
+            topics += [prod.topic, prod.dlq_topic]
+            prod.ensure_topics()
             t0 = time.perf_counter()
             opts = LiveOptions(["openstack"], [], api_base=api.base_url, rule_tag=TAG, access_level="basic",
                                limit=n, backoff=Backoff.scaled(0.01), progress=False)
-            summary = run_stream(opts, producer=prod, topic=topic)
+            summary = run_stream(opts, producer=prod)
             live_s = time.perf_counter() - t0
             assert summary.acked == n, summary.line()
 
@@ -93,11 +93,12 @@ def main(n: int) -> None:
                   for p in pages]
         topic2 = f"bench-anchor-{uuid.uuid4().hex[:12]}"
         topics.append(topic2)
-        prod2 = producer(servers)
-        prod2.ensure_topics({topic2: 1})
+        prod2 = producer(servers, topic2)
+        topics.append(prod2.dlq_topic)
+        prod2.ensure_topics()
         t0 = time.perf_counter()
         for key, value in values:
-            prod2.send(topic2, key.encode(), value)
+            prod2.write(key.encode(), value)
         left = prod2.flush(60)
         anchor_s = time.perf_counter() - t0
         assert left == 0 and prod2.stats.ok(topic2) == n

@@ -165,6 +165,6 @@ def ready(bootstrap_servers: str, expected_brokers: int) -> bool:
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, "socket.timeout.ms": 2000, "log_level": 0,
-                         "logger": logging.getLogger("localstack.kafka.client")})
+                         "logger": logging.getLogger("tweetdev.stack.kafka.client")})
     md = admin.list_topics(timeout=3)
     return len(md.brokers) >= expected_brokers

@@ -1,4 +1,4 @@
-"""`make demo`: the whole pipeline on the local stack, until Ctrl-C.
+"""`make demo` (`python -m tweetdev.demo`): the whole pipeline on the local stack, until Ctrl-C.
 
 Starts the stack if needed, submits TweeTics with spark-submit, replays the committed demo recording in a loop
 (or streams live from X when X_BEARER_TOKEN is set), serves Tweetviz, prints the URL, and on Ctrl-C stops
@@ -18,12 +18,11 @@ from pathlib import Path
 
 from confluent_kafka import KafkaException
 
-from .pipeline import BIN, Pipeline
-from .cli import Shape, _load_shape, down, is_running, read_env, up
-from .errors import StackError
-from .toolchain import REPO
+from tweetdev.pipeline import BIN, Pipeline
+from tweetdev.stack.cli import Shape, load_shape, down, is_running, read_env, up
+from tweetdev.stack.errors import StackError
+from tweetdev.stack.toolchain import REPO, default_stack_dir
 
-logger = logging.getLogger("localstack.demo")
 DEMO_RECORDING = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
 
 
@@ -47,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     stack_dir = Path(args.dir).resolve()
     started_stack = not is_running(stack_dir)
     # A running stack keeps its shape; one the demo starts is the default single-broker, local-Spark one.
-    up(stack_dir, Shape() if started_stack else (_load_shape(stack_dir) or Shape()))
+    up(stack_dir, Shape() if started_stack else (load_shape(stack_dir) or Shape()))
     env = read_env(stack_dir)
     pipeline = Pipeline(stack_dir / "demo", env)
     stopping = False
@@ -122,10 +121,9 @@ def _check(pipeline: Pipeline) -> None:
         raise StackError(f"{name} exited unexpectedly; see its log: {log}")
 
 
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="demo", description="Run the whole pipeline on the local stack until Ctrl-C.")
-    p.add_argument("--dir", default=os.environ.get("STACK_DIR") or str(REPO / ".stack"), help="stack directory (env STACK_DIR)")
+    p.add_argument("--dir", default=str(default_stack_dir()), help="stack directory (env STACK_DIR; default .stack)")
     p.add_argument("--port", type=int, default=os.environ.get("TWEETVIZ_PORT") or "8050", help="dashboard port (env TWEETVIZ_PORT)")
     p.add_argument("--topic", default=os.environ.get("TWEETPUB_TOPIC") or "tweets", help="Kafka topic (env TWEETPUB_TOPIC)")
     p.add_argument("--speed", type=float, default=os.environ.get("DEMO_SPEED") or "10", help="replay pace, times the recorded one (env DEMO_SPEED)")
@@ -134,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep-stack", action="store_true", help="leave the stack running on exit even if the demo started it")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s", stream=sys.stderr)
-    logging.getLogger("localstack.kafka.client").setLevel(logging.CRITICAL)
+    logging.getLogger("tweetdev.stack.kafka.client").setLevel(logging.CRITICAL)
     if not 0 < args.port < 65536 or args.speed <= 0:
         p.error("the port must be 1-65535 and the speed above 0")
     try:
@@ -145,3 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("demo: interrupted while starting; `make down` stops the stack", file=sys.stderr)
         return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -11,7 +12,8 @@ from .errors import StackError
 
 logger = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[3]
+# The dev wing runs from a checkout (an editable install): the repo is two folders up from tweetdev/stack/.
+REPO = Path(__file__).resolve().parents[2]
 POMS = REPO / "deploy" / "local" / "maven"
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 # The jars spark-submit needs beyond what the pyspark wheel bundles (the connector's own POM lists more,
@@ -21,8 +23,6 @@ SPARK_CONNECTOR_PREFIXES = ("spark-sql-kafka-0-10_", "spark-token-provider-kafka
 
 def java_binary() -> str:
     """The java to run daemons with: $JAVA_HOME/bin/java, else java on PATH; must be 17 or newer."""
-    import os
-
     home = os.environ.get("JAVA_HOME")
     java = str(Path(home) / "bin" / "java") if home and (Path(home) / "bin" / "java").exists() else shutil.which("java")
     if not java:
@@ -37,19 +37,15 @@ def java_binary() -> str:
     return java
 
 
-def cache_dir() -> Path:
-    import os
-
-    return Path(os.environ.get("TWEETICS_JAR_CACHE", REPO / ".cache" / "jars"))
-
-
-def jar_dir(name: str) -> Path:
-    return cache_dir() / name
+def default_stack_dir() -> Path:
+    """Where the stack's data, logs and env file live: $STACK_DIR, else .stack in the repo."""
+    return Path(os.environ.get("STACK_DIR") or REPO / ".stack").resolve()
 
 
 def fetch(name: str) -> Path:
-    """Resolve deploy/local/maven/<name>/pom.xml's runtime jars into the cache (once)."""
-    target = jar_dir(name)
+    """Resolve deploy/local/maven/<name>/pom.xml's runtime jars into the cache ($TWEETICS_JAR_CACHE, else
+    .cache/jars) once; returns the folder holding them."""
+    target = Path(os.environ.get("TWEETICS_JAR_CACHE") or REPO / ".cache" / "jars") / name
     stamp = target / ".complete"
     pom = POMS / name / "pom.xml"
     if stamp.exists() and stamp.read_text() == pom.read_text():

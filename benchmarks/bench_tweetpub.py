@@ -4,7 +4,7 @@ Prints tweets/s and MB/s for both, their ratio (goal >= 0.9), and the filter's c
 23 words + the Boston box vs --no-filter). Each run writes to a fresh topic, deleted at the end.
 Not a test: figures depend on the machine and on whatever else runs on it.
 
-    python -m tweetpub.bench --count 100000 --jars '.cache/jars/kafka-tools/*'
+    python -m benchmarks.bench_tweetpub --count 100000 --jars '.cache/jars/kafka-tools/*'   (from the repo root)
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from tweetcontract.defaults import DEFAULT_LOCATIONS, DEFAULT_TRACK
+from tweetcontract.defaults import DEFAULT_LOCATIONS, DEFAULT_TRACK, dlq_topic
 from tweetpub.config import DEFAULT_BATCH_SIZE, DEFAULT_COMPRESSION, DEFAULT_LINGER_MS
 from tweetpub.generate import GenOptions, generate, open_output
 from tweetpub.kafkaconf import client_config, producer_config
-from tweetpub.pipeline import ReplayOptions, run_replay
 from tweetpub.producer import TweetProducer
+from tweetpub.replay.run import ReplayOptions, run_replay
 from tweetcontract.decode import BadLine, decode_line
 from tweetcontract.envelope import ValueBuilder
 from tweetpub.filters import TweetFilter, parse_locations, parse_track
@@ -64,8 +64,8 @@ def _payload_file(recording: Path, payload: Path) -> tuple[int, int]:
 def _replay(bootstrap: str, recording: Path, topic: str, flt: TweetFilter | None, props: dict) -> tuple[float, int, int]:
     """Run replay in-process; (seconds from first line to last acknowledgement, tweets read, bytes acked)."""
     common = client_config(bootstrap, {})
-    producer = TweetProducer(producer_config(bootstrap, extra={}, **props), common)
-    producer.ensure_topics({topic: 1, topic + ".dlq": 1})
+    producer = TweetProducer(producer_config(bootstrap, extra={}, **props), common, topic)
+    producer.ensure_topics(1)
     acked_bytes = [0]
     original = producer._on_delivery
 
@@ -75,7 +75,7 @@ def _replay(bootstrap: str, recording: Path, topic: str, flt: TweetFilter | None
         original(err, msg)
 
     producer._on_delivery = count_bytes  # type: ignore[method-assign]
-    opts = ReplayOptions(paths=[str(recording)], topic=topic, dlq_topic=topic + ".dlq", tweet_filter=flt,
+    opts = ReplayOptions(paths=[str(recording)], tweet_filter=flt,
                          run=b"bench", progress_tty=False, status_every=3600)
     start = time.perf_counter()
     counters = run_replay(opts, producer, threading.Event())
@@ -134,12 +134,12 @@ def main(argv: list[str] | None = None) -> None:
         perf_rps, perf_mbps = _perf_test(args.jars, args.bootstrap_servers, t_perf, payload, n, props)
 
         t_ours = _topic(admin, 1)
-        topics += [t_ours, t_ours + ".dlq"]
+        topics += [t_ours, dlq_topic(t_ours)]
         secs, read, acked = _replay(args.bootstrap_servers, recording, t_ours, None, props)
         ours_rps, ours_mbps = read / secs, acked / secs / 2**20
 
         t_filt = _topic(admin, 1)
-        topics += [t_filt, t_filt + ".dlq"]
+        topics += [t_filt, dlq_topic(t_filt)]
         flt = TweetFilter(parse_track(DEFAULT_TRACK), parse_locations([DEFAULT_LOCATIONS]))
         fsecs, fread, _ = _replay(args.bootstrap_servers, recording, t_filt, flt, props)
         filt_rps = fread / fsecs

@@ -4,34 +4,28 @@
    e.g. after `. .stack/env` or for a remote test cluster; SPARK_MASTER and SPARK_KAFKA_JARS optional);
 2. testcontainers, when a Docker engine answers (apache/kafka and apache/hadoop images on host networking,
    so WebHDFS's DataNode redirects resolve exactly as on the local stack);
-3. the project's own launcher (deploy/local/stack.py), which starts the real daemons from Maven jars.
+3. the project's own launcher (``python -m tweetdev.stack``), which starts the real daemons from Maven jars.
    This is the path CI takes.
+
+``tests/conftest.py`` turns ``services()`` into the session fixtures.
 """
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterator
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "deploy" / "local"))
+from tweetdev.harness import free_port
+from tweetdev.stack.cli import read_env
+from tweetdev.stack.toolchain import default_stack_dir, spark_connector_jars, spark_home
 
-from localstack.cli import read_env  # noqa: E402
-from localstack.toolchain import spark_connector_jars  # noqa: E402
-
-STACK = [sys.executable, str(REPO / "deploy" / "local" / "stack.py")]
+# The launcher as the make targets run it (its daemons outlive the Python that starts them).
+STACK = [sys.executable, "-m", "tweetdev.stack"]
 KAFKA_IMAGE = "apache/kafka:4.3.1"
 HADOOP_IMAGE = "apache/hadoop:3.5.0"
-
-
-def read_env_file(path: Path) -> dict[str, str]:
-    """Parse the `export K=V` lines the launcher writes (the launcher's own reader)."""
-    return read_env(path.parent)
 
 
 def external_env() -> dict[str, str] | None:
@@ -51,19 +45,13 @@ def docker_answers() -> bool:
         return False
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def containers() -> Iterator[dict[str, str]]:
     """Kafka (KRaft) and HDFS in containers on the host network (Linux Docker engines)."""
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.waiting_utils import wait_for_logs
 
-    kport, cport = _free_port(), _free_port()
+    kport, cport = free_port(), free_port()
     kafka = (DockerContainer(KAFKA_IMAGE).with_kwargs(network_mode="host")
              .with_env("KAFKA_NODE_ID", "1").with_env("KAFKA_PROCESS_ROLES", "broker,controller")
              .with_env("KAFKA_LISTENERS", f"PLAINTEXT://127.0.0.1:{kport},CONTROLLER://127.0.0.1:{cport}")
@@ -106,7 +94,7 @@ def launcher() -> Iterator[dict[str, str]]:
     if proc.returncode != 0:
         raise RuntimeError(f"the local stack did not start: {proc.stderr.strip().splitlines()[-1:]}")
     try:
-        yield read_env_file(REPO / ".stack" / "env")
+        yield read_env(default_stack_dir())
     finally:
         if started_here and os.environ.get("TWEETICS_KEEP_STACK") != "1":
             subprocess.run([*STACK, "down"], capture_output=True)
@@ -119,9 +107,7 @@ def complete(env: dict[str, str]) -> dict[str, str]:
         env["SPARK_KAFKA_JARS"] = ",".join(str(j) for j in spark_connector_jars())
     env.setdefault("SPARK_MASTER", f"local[{min(os.cpu_count() or 2, 2)}]")
     if not env.get("SPARK_HOME"):
-        import pyspark
-
-        env["SPARK_HOME"] = str(Path(pyspark.__file__).resolve().parent)
+        env["SPARK_HOME"] = str(spark_home())
     return env
 
 

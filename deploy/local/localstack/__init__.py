@@ -1,4 +1,0 @@
-"""Launcher for the local single-host stack: real Kafka (KRaft), HDFS and Spark daemons on 127.0.0.1.
-
-No Docker needed: the daemons run from Apache's jars fetched from Maven Central (see ../maven/).
-"""
