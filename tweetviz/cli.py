@@ -10,7 +10,9 @@ from typing import Any
 import click
 import orjson
 
-from .exceptions import ConfigError
+from tweetcontract.clierrors import EXIT_USAGE, error_boundary, fail
+
+from .exceptions import ConfigError, TweetvizError
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +24,10 @@ def _logging(level: str) -> None:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # The hdfs package logs every request at INFO; at 4 polls a second that is noise.
     logging.getLogger("hdfs").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+#: Our errors become one line on stderr and a non-zero exit, never a traceback.
+_clean_errors = error_boundary("tweetviz", [(ConfigError, EXIT_USAGE), (TweetvizError, 1)])
 
 
 def _overrides(**values: Any) -> dict[str, Any]:
@@ -55,20 +61,18 @@ def main(log_level: str) -> None:
               type=click.Choice(["production", "development"]))
 @click.option("--debug/--no-debug", envvar="TWEETVIZ_DEBUG", default=False,
               help="Flask debug mode: only with --env development --server dev.")
+@_clean_errors
 def serve(data: str, host: str, port: int, server: str, workers: int, threads: int, webhdfs_url: str | None,
           hdfs_user: str | None, poll_interval: float | None, env: str, debug: bool) -> None:
     """Serve the dashboard (page, JSON API, live stream) reading TweeTics output from DATA."""
     settings = _overrides(data=data, webhdfs_url=webhdfs_url, hdfs_user=hdfs_user,
                           poll_interval=poll_interval, env=env, debug=debug)
     if debug and server != "dev":
-        raise click.UsageError("--debug needs --server dev (never debug under gunicorn)")
+        raise ConfigError("--debug needs --server dev (never debug under gunicorn)")
     from . import create_app
     from .server import run_dev, run_gunicorn
 
-    try:
-        app = create_app({**settings, "START_REFRESHER": False})  # validate before forking
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    app = create_app({**settings, "START_REFRESHER": False})  # validate before forking
     click.echo(f"tweetviz: serving {app.extensions['tweetviz'].source.display} on "
                f"http://{host}:{port}/ ({server})", err=True)
     if server == "dev":
@@ -87,22 +91,20 @@ def serve(data: str, host: str, port: int, server: str, workers: int, threads: i
 @click.option("--hdfs-user", envvar="TWEETVIZ_HDFS_USER", help="WebHDFS user.name.")
 @click.option("--window", type=click.Choice(["1", "5", "15", "60"]), default="5", show_default=True)
 @click.option("-n", "n", type=click.IntRange(1, 200), default=10, show_default=True)
+@_clean_errors
 def check(data: str, webhdfs_url: str | None, hdfs_user: str | None, window: str, n: int) -> None:
     """Read DATA once and print its top hashtags: a quick test of the data path."""
     from . import create_app
 
-    try:
-        app = create_app({**_overrides(data=data, webhdfs_url=webhdfs_url, hdfs_user=hdfs_user),
-                          "START_REFRESHER": False})
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
+    app = create_app({**_overrides(data=data, webhdfs_url=webhdfs_url, hdfs_user=hdfs_user),
+                      "START_REFRESHER": False})
     ext = app.extensions["tweetviz"]
     ext.store.refresh_once(force_scan=True)
     while not ext.store.scan_complete:  # a capped cold start: keep reading until complete
         ext.store.refresh_once(force_scan=True)
     snap = ext.store.snapshot
     if snap.state == "degraded":
-        raise click.ClickException(f"cannot read {ext.source.display}: {snap.error}")
+        fail("tweetviz", f"cannot read {ext.source.display}: {snap.error}")
     doc = orjson.loads(ext.presenter.top(int(window), n, False))
     click.echo(f"source {ext.source.display}: state {snap.state}, data time {doc['data_time']}, "
                f"{len(ext.store.cache)} files cached, {ext.store.bad_lines} bad lines")
