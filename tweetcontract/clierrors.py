@@ -32,7 +32,9 @@ def fail(prog: str, message: object, code: int = EXIT_FAILURE) -> NoReturn:
 def error_boundary(prog: str, codes: ErrorCodes = ()) -> Callable[[F], F]:
     """Decorate a command so the errors in ``codes`` (checked in order, the first match wins), then the
     contract's :class:`UsageError` (exit 2) and :class:`ContractError` (exit 1), become one error line."""
-    handled = tuple(cls for cls, _ in codes) + (ContractError,)
+    handled: tuple[type[BaseException], ...] = (ContractError,)
+    for cls, _ in codes:  # ``except`` takes a flat tuple; an entry may name several classes
+        handled += cls if isinstance(cls, tuple) else (cls,)
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
