@@ -150,6 +150,8 @@ def main(verbose: int) -> None:
 @click.option("--rate", type=click.FloatRange(0, min_open=True), metavar="N", help="Emit N tweets per second.")
 @click.option("--speed", type=click.FloatRange(0, min_open=True), metavar="X",
               help="Follow the recorded created_at gaps, X times faster (1 = real time).")
+@click.option("--max-gap", type=click.FloatRange(0), default=3600.0, show_default=True, metavar="SECONDS",
+              help="With --speed: wait at most this much event time between two lines (a 2099 line never stalls).")
 @click.option("--loop", is_flag=True, help="Start over at the end, shifting event times so the demo looks live.")
 @click.option("--loops", type=click.IntRange(1), metavar="N", help="With --loop: stop after N passes.")
 @click.option("--resume", is_flag=True, help="Continue after the last record this file list already has in Kafka.")
@@ -159,7 +161,7 @@ def main(verbose: int) -> None:
               help="Seconds between status lines when stderr is not a terminal.")
 @clean_errors
 def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple[str, ...], rate: float | None,
-           speed: float | None, loop: bool, loops: int | None, resume: bool, max_line_bytes: int,
+           speed: float | None, max_gap: float, loop: bool, loops: int | None, resume: bool, max_line_bytes: int,
            status_every: float, **kw: Any) -> None:
     """Replay recorded tweet files (FILE... or - for stdin; plain or .gz) into Kafka.
 
@@ -191,7 +193,7 @@ def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple
     if resume and "-" in paths:
         raise UsageError("--resume needs files, not stdin")
     run = resume_mod.run_id(paths) if "-" not in paths else b"stdin"
-    pacer = TimelinePacer(speed) if speed else RatePacer(rate) if rate else Pacer()
+    pacer = TimelinePacer(speed, max_gap=max_gap) if speed else RatePacer(rate) if rate else Pacer()
     producer, common = _make_producer(kw)
     resume_from = resume_mod.ResumePoint()
     if resume:

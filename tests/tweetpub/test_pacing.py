@@ -56,3 +56,35 @@ def test_bad_values() -> None:
         RatePacer(0)
     with pytest.raises(ValueError):
         TimelinePacer(-1)
+
+
+def test_a_far_future_line_waits_at_most_the_cap_and_is_counted() -> None:
+    p = TimelinePacer(1, clock=FakeClock(), max_gap=3600)
+    first = p.due(T0)
+    assert p.due(T0 + timedelta(seconds=60)) - first == pytest.approx(60)
+    far = p.due(datetime(2099, 1, 1, tzinfo=timezone.utc))
+    assert far - first == pytest.approx(60 + 3600)  # not 73 years
+    # back to the real timeline: due at once, then paced again from there
+    back = p.due(T0 + timedelta(seconds=120))
+    assert back == pytest.approx(far)
+    assert p.due(T0 + timedelta(seconds=130)) - back == pytest.approx(10)
+    assert p.jumped == 2
+
+
+def test_a_1970_first_line_does_not_stall_the_replay() -> None:
+    p = TimelinePacer(2, clock=FakeClock(), max_gap=60)
+    first = p.due(datetime(1970, 1, 1, tzinfo=timezone.utc))
+    assert p.due(T0) == pytest.approx(first + 30)  # the capped gap, scaled by the speed
+    first += 30
+    assert p.due(T0 + timedelta(seconds=10)) - first == pytest.approx(5)
+    assert p.jumped == 1
+
+
+def test_gaps_within_the_cap_are_not_jumps() -> None:
+    p = TimelinePacer(1, clock=FakeClock(), max_gap=3600)
+    first = p.due(T0)
+    assert p.due(T0 + timedelta(seconds=3600)) - first == pytest.approx(3600)
+    assert p.due(T0 + timedelta(seconds=10)) == pytest.approx(first + 10)  # out of order, within the cap
+    assert p.jumped == 0
+    with pytest.raises(ValueError):
+        TimelinePacer(1, max_gap=-1)

@@ -160,6 +160,7 @@ def run_replay(opts: ReplayOptions, producer: TweetProducer, stop: threading.Eve
         c.produced = producer.acked()
         c.dead_lettered = producer.dead_letters_acked()
         c.failed = producer.stats.errors() + left
+        c.jumped = pacer.jumped
         elapsed = progress.close()
         logger.debug("replay finished in %.2f s", elapsed)
     return c
