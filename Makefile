@@ -33,7 +33,7 @@ jars: venv ## fetch the pinned Kafka, Hadoop and Spark connector jars into .cach
 	$(STACK) fetch
 
 up: venv ## start Kafka + HDFS (+ Spark with SPARK=standalone) on 127.0.0.1; BROKERS=3 for a 3-node KRaft cluster
-	$(STACK) up --brokers $(BROKERS) --spark $(SPARK)
+	$(STACK) up --brokers $(BROKERS) --spark $(SPARK) $(if $(filter 1 true yes,$(SECURE)),--secure)
 
 status: venv ## show which local daemons run
 	@$(STACK) status

@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import hdfs, kafka, procs, spark
+from . import hdfs, kafka, procs, secure, spark
 from .errors import StackError
 from .toolchain import default_stack_dir, fetch, java_binary, spark_connector_jars, spark_home
 
@@ -21,6 +21,7 @@ class Shape:
     brokers: int = 1
     spark: str = "local"  # local | standalone
     port_offset: int = 0
+    secure: bool = False  # Kafka's client listener: SASL_SSL with SCRAM-SHA-512 instead of PLAINTEXT
 
 
 def _shape_file(stack_dir: Path) -> Path:
@@ -73,7 +74,8 @@ def up(stack_dir: Path, shape: Shape) -> None:
     procs.require_ports(needed)
     _shape_file(stack_dir).write_text(json.dumps(asdict(shape)))
 
-    kafka.prepare(stack_dir, knodes)
+    material = kafka.prepare(stack_dir, knodes, shape.secure)
+    client_config = material.client_config() if material else None
     hdfs.prepare(stack_dir, hports)
     jars = spark_connector_jars()
 
@@ -92,7 +94,7 @@ def up(stack_dir: Path, shape: Shape) -> None:
     boot = kafka.bootstrap(knodes)
     for n in knodes:
         pid, log = pids[n.name]
-        procs.wait_until(n.name, pid, log, lambda: kafka.ready(boot, len(knodes)), 120, "metadata lists every broker")
+        procs.wait_until(n.name, pid, log, lambda: kafka.ready(boot, len(knodes), client_config), 120, "metadata lists every broker")
     pid, log = pids["HDFS namenode"]
     procs.wait_until("HDFS namenode", pid, log, lambda: hdfs.namenode_ready(hports), 120, "WebHDFS LISTSTATUS, out of safe mode")
     pid, log = pids["HDFS datanode"]
@@ -114,9 +116,13 @@ def up(stack_dir: Path, shape: Shape) -> None:
         "SPARK_HOME": str(spark_home()),
         "STACK_DIR": str(stack_dir),
     }
+    if material:
+        # The path of the client settings, never the password: the file is 0600 (tweetpub reads its own variable).
+        env["KAFKA_CONFIG_FILE"] = env["TWEETPUB_KAFKA_CONFIG_FILE"] = str(material.client_properties)
     (stack_dir / "env").write_text("# Written by `make up`; source it: . .stack/env\n"
                                    + "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
-    print(f"stack up in {time.monotonic() - started:.1f}s: Kafka {boot} ({shape.brokers} broker(s), KRaft), "
+    security = f", SASL_SSL/{secure.MECHANISM}, client settings {material.client_properties}" if material else ""
+    print(f"stack up in {time.monotonic() - started:.1f}s: Kafka {boot} ({shape.brokers} broker(s), KRaft{security}), "
           f"HDFS {env['HDFS_URL']} / WebHDFS {env['WEBHDFS_URL']}, Spark {master}; endpoints in {stack_dir / 'env'}")
 
 
@@ -181,6 +187,9 @@ def main(argv: list[str] | None = None) -> int:
                       help="local: spark-submit runs local[*]; standalone: also start a master and a worker (env SPARK)")
     p_up.add_argument("--port-offset", type=int, default=os.environ.get("PORT_OFFSET") or "0",
                       help="added to every default port, to run a second stack beside the first (env PORT_OFFSET)")
+    p_up.add_argument("--secure", action="store_true", default=os.environ.get("SECURE", "") in ("1", "true", "yes"),
+                      help="Kafka's client listener speaks SASL_SSL (SCRAM-SHA-512, a CA made here); the env file "
+                           "names the client settings file as KAFKA_CONFIG_FILE (env SECURE=1)")
     sub.add_parser("status", help="list the daemons and whether they run")
     p_fetch = sub.add_parser("fetch", help="fetch the pinned jar sets from Maven Central into the cache (up does it too)")
     p_fetch.add_argument("sets", nargs="*", metavar="SET",
@@ -200,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     stack_dir = Path(args.dir).resolve()
     try:
         if args.cmd == "up":
-            up(stack_dir, Shape(args.brokers, args.spark, args.port_offset))
+            up(stack_dir, Shape(args.brokers, args.spark, args.port_offset, args.secure))
         elif args.cmd == "status":
             return status(stack_dir)
         elif args.cmd == "fetch":

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import procs
+from . import procs, secure
 from .errors import StackError
 from .toolchain import fetch, java_binary
 
@@ -82,7 +82,7 @@ def _cluster_id() -> str:
             return cid
 
 
-def _properties(node: Node, ns: list[Node]) -> str:
+def _properties(node: Node, ns: list[Node], material: secure.Material | None = None) -> str:
     replication = min(3, len(ns))
     min_isr = 2 if len(ns) >= 3 else 1
     voters = ",".join(f"{n.node_id}@127.0.0.1:{n.controller_port}" for n in ns)
@@ -111,14 +111,29 @@ def _properties(node: Node, ns: list[Node]) -> str:
         "log.retention.hours": 24,
         "log.segment.bytes": 64 * 1024 * 1024,
     }
+    if material is not None:
+        # The client port speaks SASL_SSL only; brokers talk to each other on it too (as the broker user).
+        # The controller listener stays PLAINTEXT on loopback: only the stack's own nodes use it.
+        lines.update({
+            "listeners": f"SASL_SSL://127.0.0.1:{node.client_port},CONTROLLER://127.0.0.1:{node.controller_port}",
+            "advertised.listeners": f"SASL_SSL://127.0.0.1:{node.client_port}",
+            "inter.broker.listener.name": "SASL_SSL",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+            **material.broker_properties(),
+        })
     return "".join(f"{k}={v}\n" for k, v in lines.items())
 
 
-def prepare(stack_dir: Path, ns: list[Node]) -> None:
-    """Write configs and format storage; reformat only when the cluster shape changed."""
+def prepare(stack_dir: Path, ns: list[Node], secured: bool = False) -> secure.Material | None:
+    """Write configs and format storage; reformat only when the cluster shape changed.
+
+    ``secured``: SASL_SSL listeners with SCRAM users made at format time; returns their material.
+    """
     kdir = stack_dir / "kafka"
     kdir.mkdir(parents=True, exist_ok=True)
-    shape = {"voters": [(n.node_id, n.controller_port) for n in ns]}
+    shape: dict[str, object] = {"voters": [(n.node_id, n.controller_port) for n in ns]}
+    if secured:  # only then, so the shape of an existing plain stack stays what it was
+        shape["secure"] = True
     shape_file = kdir / "cluster.json"
     old = json.loads(shape_file.read_text()) if shape_file.exists() else None
     if old and old.get("shape") != json.loads(json.dumps(shape)):
@@ -126,25 +141,39 @@ def prepare(stack_dir: Path, ns: list[Node]) -> None:
         for child in kdir.glob("node-*"):
             shutil.rmtree(child)
         old = None
+    if secured and old and not (kdir / "secrets.json").exists():
+        logger.info("Kafka's SCRAM secrets are gone; wiping local Kafka data to make new users")
+        for child in kdir.glob("node-*"):
+            shutil.rmtree(child)
+        old = None
     cid = old["cluster_id"] if old else _cluster_id()
+    material = secure.prepare(kdir) if secured else None
     (kdir / "log4j2.properties").write_text(LOG4J2)
     java = java_binary()
     lib = fetch("kafka")
     for node in ns:
         (node.home / "logs").mkdir(parents=True, exist_ok=True)
         props = node.home / "server.properties"
-        props.write_text(_properties(node, ns))
+        # 0600: a secured broker's file holds its SCRAM and keystore passwords.
+        secure.write_private(props, _properties(node, ns, material))
         if (node.home / "data" / "meta.properties").exists():
             continue
-        proc = subprocess.run(
-            [java, "-Xmx256m", "-cp", f"{lib}/*", f"-Dlog4j2.configurationFile={kdir / 'log4j2.properties'}",
-             f"-Dkafka.logs.dir={node.home / 'logs'}",
-             "kafka.tools.StorageTool", "format", "-t", cid, "-c", str(props)],
-            capture_output=True, text=True,
-        )
+        argv = ["-Xmx256m", "-cp", f"{lib}/*", f"-Dlog4j2.configurationFile={kdir / 'log4j2.properties'}",
+                f"-Dkafka.logs.dir={node.home / 'logs'}",
+                "kafka.tools.StorageTool", "format", "-t", cid, "-c", str(props)]
+        if material is None:
+            proc = subprocess.run([java, *argv], capture_output=True, text=True)
+            out = (proc.stdout + proc.stderr).strip()
+        else:
+            # The SCRAM users exist from the first start on (KIP-900); the passwords go through an argfile.
+            proc = secure.run_java_with_argfile(java, [*argv, *material.scram_args()], node.home / "format.args")
+            out = (proc.stdout + proc.stderr).strip()
+            for secret in (material.broker_password, material.client_password):
+                out = out.replace(secret, "***")
         if proc.returncode != 0:
-            raise StackError(f"formatting Kafka storage for broker {node.node_id} failed: {(proc.stdout + proc.stderr).strip()[-300:]}")
+            raise StackError(f"formatting Kafka storage for broker {node.node_id} failed: {out[-300:]}")
     shape_file.write_text(json.dumps({"shape": shape, "cluster_id": cid}))
+    return material
 
 
 def start_node(stack_dir: Path, node: Node) -> int:
@@ -160,11 +189,11 @@ def start_node(stack_dir: Path, node: Node) -> int:
     return procs.start(node.name, argv, node.pid_file, node.out_file)
 
 
-def ready(bootstrap_servers: str, expected_brokers: int) -> bool:
-    """True when the cluster answers a metadata request listing every broker."""
+def ready(bootstrap_servers: str, expected_brokers: int, client_config: dict[str, str] | None = None) -> bool:
+    """True when the cluster answers a metadata request listing every broker (``client_config``: security)."""
     from confluent_kafka.admin import AdminClient
 
     admin = AdminClient({"bootstrap.servers": bootstrap_servers, "socket.timeout.ms": 2000, "log_level": 0,
-                         "logger": logging.getLogger("tweetdev.stack.kafka.client")})
+                         "logger": logging.getLogger("tweetdev.stack.kafka.client"), **(client_config or {})})
     md = admin.list_topics(timeout=3)
     return len(md.brokers) >= expected_brokers
