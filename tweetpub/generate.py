@@ -1,9 +1,11 @@
 """Deterministic synthetic tweet recordings in every dialect tweetpub reads.
 
-Realistic enough to exercise the whole pipeline: Boston-area points and places plus tweets outside
-the box, the 23 tracked words, a Zipf-like hashtag mix with bursts, retweets, long (extended /
-note) tweets, multilingual text with Unicode hashtags, and optional bad lines (truncated JSON,
-non-UTF-8 bytes, deletes and limit notices).
+Realistic enough to exercise the whole pipeline and to project as a demo: Boston-area points and places
+plus tweets outside the box, posts written from templates about a tech-conference week (the tracked words
+as plain words and hashtags, tech hashtags led by IoT and BigData, a long tail), retweets, replies,
+mentions, links, long (extended / note) tweets, a keynote burst of one hashtag in the middle of the
+timeline, a few posts in other languages with Unicode hashtags, and optional bad lines (truncated JSON,
+non-UTF-8 bytes, deletes and limit notices). The words themselves live in :mod:`tweetpub.generate_text`.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from typing import Any, BinaryIO, Iterator
 
 import orjson
 
-from tweetcontract.defaults import TRACK_WORDS
 from tweetcontract.times import format_iso_time, format_v1_time
-from tweetpub.generate_world import EN_WORDS, INSIDE_PLACES, MULTILINGUAL, PLACES, World, place_v1
+from tweetpub import generate_text as words
+from tweetpub.generate_world import INSIDE_PLACES, PLACES, World, place_v1
 
 DIALECTS = ("v1.1", "v2", "v2-page", "mixed")
 
@@ -47,23 +49,37 @@ class Generator:
         self.world = World(self.rng)
         self.places = list(PLACES)
         self.recent: list[dict[str, Any]] = []
+        self.originals: list[tuple[int, dict[str, Any]]] = []  # (id, author) of recent posts, to reply to
 
     # -- content -------------------------------------------------------------------------------
-    def _text(self, tags: list[str], long: bool) -> tuple[str, str]:
+    def _text(self, keynote: bool) -> tuple[str, str, list[str]]:
+        """(language, text without hashtags, hashtags) of one original post."""
         rng = self.rng
-        if rng.random() < 0.15:
-            lang, sentence, ml_tags = rng.choice(MULTILINGUAL)
-            tags = tags + [rng.choice(ml_tags)]
-        else:
-            lang = "en"
-            n = rng.randrange(6, 40 if long else 14)
-            words = [rng.choice(EN_WORDS) for _ in range(n)]
-            if rng.random() < 0.55:  # a tracked word as a plain word, sometimes with punctuation
-                words.insert(rng.randrange(len(words) + 1),
-                             rng.choice(TRACK_WORDS) + rng.choice(["", "", ".", ",", "!", "?"]))
-            sentence = " ".join(words).capitalize()
-        body = sentence + " " + " ".join("#" + t for t in tags) if tags else sentence
-        return lang, body.strip()
+        if keynote:  # the keynote moment: most posts in the room carry its tag
+            tags = [words.KEYNOTE_TAG] + (["OpenStackSummit"] if rng.random() < 0.25 else [])
+            return "en", words.fill(rng.choice(words.KEYNOTE_LINES), rng, ""), tags
+        if rng.random() < 0.06:
+            lang, template, pool = rng.choice(words.FOREIGN)
+            tags = rng.sample(pool, rng.randrange(1, 3))
+            return lang, template.format(x=rng.choice(words.FOREIGN_SUBJECTS)), tags
+        tags = self.world.pick_tags()
+        return "en", words.original_body(tags, rng), tags
+
+    def _compose(self, body: str, tags: list[str], mention: dict | None, reply: bool, url: str | None) -> str:
+        """Hashtags at the end, or the first one up front; a mention as a reply prefix, a cc or a via."""
+        rng = self.rng
+        text = body
+        if tags and rng.random() < 0.2:
+            text = f"#{tags[0]}: {text}" + "".join(f" #{t}" for t in tags[1:])
+        elif tags:
+            text += " " + " ".join("#" + t for t in tags)
+        if mention and reply:
+            text = f"@{mention['screen_name']} {text}"
+        elif mention:
+            text += f" {rng.choice(('cc', 'via', 'h/t'))} @{mention['screen_name']}"
+        if url:
+            text += " https://t.co/" + "".join(rng.choice("abcdefghijkLMNOP0123456789") for _ in range(10))
+        return text
 
     def _point_or_place(self) -> tuple[list[float] | None, tuple | None]:
         rng = self.rng
@@ -97,25 +113,31 @@ class Generator:
                                  "display_url": url.split("://", 1)[1][:26], "indices": [i, i + 23]})
         return ents
 
-    def _base(self, when: datetime, burst: str | None) -> dict[str, Any]:
+    def _base(self, when: datetime, keynote: bool) -> dict[str, Any]:
         """A dialect-neutral tweet description."""
         rng = self.rng
-        tags = self.world.pick_tags(burst)
-        long = rng.random() < 0.12
-        lang, text = self._text(tags, long)
-        mention = rng.choice(self.world.users) if rng.random() < 0.2 else None
-        if mention:
-            text = f"@{mention['screen_name']} {text}"
-        url = None
-        if rng.random() < 0.15:
-            url = rng.choice(["https://www.openstack.org/summit/boston-2017/", "https://kubernetes.io/docs/",
-                              "https://example.com/blog/post", "https://docs.python.org/3/"])
-            text += " https://t.co/" + "".join(rng.choice("abcdefghijkLMNOP0123456789") for _ in range(10))
+        keynote = keynote and rng.random() < 0.6
+        lang, body, tags = self._text(keynote)
+        if rng.random() < 0.12 and not keynote:  # long posts: a second sentence makes them extended / note tweets
+            body += ". " + ". ".join(words.fill(a, rng, "") for a in rng.sample(words.LONG_ADDONS, 2))
+        reply_to = self.originals[-1 - rng.randrange(len(self.originals))] \
+            if self.originals and rng.random() < 0.12 else None
+        if reply_to:
+            body = rng.choice(words.REPLIES)
+            tags = tags[:1] if rng.random() < 0.5 else []
+        mention = reply_to[1] if reply_to else rng.choice(self.world.users) if rng.random() < 0.15 else None
+        user = rng.choice(self.world.users)
+        url = words.link(rng, user["screen_name"]) if rng.random() < 0.25 else None
+        text = self._compose(body, tags, mention, reply_to is not None, url)
         found = [t for t in tags if ("#" + t) in text]
         coords, place = self._point_or_place()
-        return {"id": self.world.new_id(), "when": when, "user": rng.choice(self.world.users), "text": text,
-                "lang": lang, "tags": found, "mention": mention, "url": url, "coords": coords, "place": place,
-                "long": len(text) > 140}
+        if keynote:  # in the hall, so inside the box
+            coords, place = None, self.places[0]
+        tid = self.world.new_id()
+        self.originals = (self.originals + [(tid, user)])[-50:]
+        return {"id": tid, "when": when, "user": user, "text": text, "lang": lang, "tags": found,
+                "mention": mention, "url": url, "coords": coords, "place": place, "long": len(text) > 140,
+                "reply_to": reply_to[0] if reply_to else None}
 
     # -- v1.1 ----------------------------------------------------------------------------------
     def _v1(self, b: dict[str, Any], no_entities: bool = False) -> dict[str, Any]:
@@ -125,8 +147,10 @@ class Generator:
             "created_at": format_v1_time(b["when"]), "id": b["id"], "id_str": str(b["id"]),
             "text": text if not b["long"] else text[:139] + "…",
             "source": '<a href="http://twitter.com/download/android" rel="nofollow">Twitter for Android</a>',
-            "truncated": b["long"], "in_reply_to_status_id": None, "in_reply_to_user_id": None,
-            "in_reply_to_screen_name": None, "user": b["user"], "geo": None, "coordinates": None,
+            "truncated": b["long"], "in_reply_to_status_id": b["reply_to"],
+            "in_reply_to_status_id_str": str(b["reply_to"]) if b["reply_to"] else None,
+            "in_reply_to_user_id": b["mention"]["id"] if b["reply_to"] else None,
+            "in_reply_to_screen_name": b["mention"]["screen_name"] if b["reply_to"] else None, "user": b["user"], "geo": None, "coordinates": None,
             "place": None, "contributors": None, "is_quote_status": False, "quote_count": 0, "reply_count": 0,
             "retweet_count": 0, "favorite_count": 0, "entities": ents, "favorited": False, "retweeted": False,
             "filter_level": "low", "lang": b["lang"], "timestamp_ms": str(int(b["when"].timestamp() * 1000)),
@@ -186,11 +210,15 @@ class Generator:
             ents["hashtags"] = [{"start": text.find("#" + tag), "end": text.find("#" + tag) + len(tag) + 1, "tag": tag}
                                 for tag in b["tags"]]
         if b["mention"]:
-            ents["mentions"] = [{"start": 0, "end": 1 + len(b["mention"]["screen_name"]),
+            at = text.find("@" + b["mention"]["screen_name"])
+            ents["mentions"] = [{"start": at, "end": at + 1 + len(b["mention"]["screen_name"]),
                                  "username": b["mention"]["screen_name"], "id": b["mention"]["id_str"]}]
         if b["url"]:
             ents["urls"] = [{"url": "https://t.co/x", "expanded_url": b["url"],
                              "display_url": b["url"].split("://", 1)[1][:26]}]
+        if b["reply_to"]:
+            t["referenced_tweets"] = [{"type": "replied_to", "id": str(b["reply_to"])}]
+            t["in_reply_to_user_id"] = b["mention"]["id_str"]
         if b["long"]:
             t["note_tweet"] = {"text": text, "entities": ents} if ents else {"text": text}
             t["entities"] = {k: v for k, v in ents.items() if k != "hashtags"} or {"urls": []}
@@ -223,22 +251,22 @@ class Generator:
         return t, inc
 
     # -- rendering -----------------------------------------------------------------------------
-    def _bursts(self) -> list[tuple[float, float, str]]:
-        rng, d = self.rng, self.opts.duration
-        return [(s, s + d * 0.08, rng.choice(["openstack", "kubernetes", "docker", "RedSox", "snow", "MBTA"]))
-                for s in sorted(rng.uniform(0, d * 0.9) for _ in range(3))]
+    def _keynote(self) -> tuple[float, float]:
+        """The keynote moment: a few minutes in the middle of the timeline (offsets in seconds)."""
+        d = self.opts.duration
+        return d * 0.4, d * 0.52
 
     def records(self) -> Iterator[bytes]:
         """The recording's lines (without newlines), deterministic for the options' seed."""
         o, rng = self.opts, self.rng
-        bursts = self._bursts()
+        key_start, key_end = self._keynote()
         page_buf: list[tuple[dict[str, Any], dict[str, Any]]] = []
         v2_recent: list[tuple[dict[str, Any], dict[str, Any]]] = []
         bad_at = set(rng.sample(range(o.count), min(o.malformed, o.count))) if o.malformed else set()
         for i in range(o.count):
             offset = o.duration * i / max(o.count, 1) + rng.uniform(0, o.duration / max(o.count, 1))
             when = o.start + timedelta(seconds=offset)
-            burst = next((tag for s, e, tag in bursts if s <= offset < e), None)
+            keynote = key_start <= offset < key_end
             dialect = o.dialect if o.dialect != "mixed" else rng.choices(("v1.1", "v2", "v2-page"), (5, 3, 2))[0]
             if i in bad_at:
                 yield self._bad_line(i)
@@ -247,14 +275,14 @@ class Generator:
                 if self.recent and rng.random() < 0.15:
                     yield orjson.dumps(self._v1_retweet(rng.choice(self.recent), when))
                 else:
-                    tw = self._v1(self._base(when, burst), no_ents)
+                    tw = self._v1(self._base(when, keynote), no_ents)
                     self.recent = (self.recent + [tw])[-50:]
                     yield orjson.dumps(tw)
             else:
                 if v2_recent and rng.random() < 0.15:
                     t, inc = self._v2_retweet(*rng.choice(v2_recent), when)
                 else:
-                    t, inc = self._v2(self._base(when, burst), no_ents)
+                    t, inc = self._v2(self._base(when, keynote), no_ents)
                     v2_recent = (v2_recent + [(t, inc)])[-50:]
                 if dialect == "v2":
                     yield orjson.dumps(_flatten_one(t, inc))

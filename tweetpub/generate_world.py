@@ -1,5 +1,5 @@
 """The world :mod:`tweetpub.generate` draws its synthetic tweets from: places in and around the Boston
-box, users, English and multilingual text, and a Zipf-like hashtag mix (the 23 tracked words among them)."""
+box, users, and the hashtag mix of :mod:`tweetpub.generate_text` (a tech head and a long tail)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import zlib
 from typing import Any
 
-from tweetcontract.defaults import TRACK_WORDS
+from tweetpub.generate_text import HEAD_TAGS, TAIL_TAGS
 
 # (name, full_name, country, bbox w,s,e,n, inside the Boston box?)
 PLACES = [
@@ -27,42 +27,35 @@ PLACES = [
 ]
 INSIDE_PLACES = 7  # the first seven lie inside the box
 
-EN_WORDS = ("the new release is out and the team is shipping today while the demo runs on a laptop "
-            "great talk about scaling clusters in production with real users and fast feedback loops "
-            "coffee meetup downtown tonight who is coming looking forward to the keynote").split()
-MULTILINGUAL = [
-    ("ja", "東京で開発者の集まりがあります", ["東京", "開発", "クラウド"]),
-    ("ar", "مؤتمر التقنية في المدينة اليوم", ["تقنية", "مرحبا", "السحابة"]),
-    ("hi", "आज तकनीकी सम्मेलन में मिलते हैं", ["महात्मा", "तकनीक", "भारत"]),
-    ("es", "Mañana hablamos de contenedores en la nube", ["mañana", "café", "Nube"]),
-    ("de", "Heute Abend Treffen in der Straße am Hafen", ["Straße", "STRASSE", "Köln"]),
-    ("el", "Συνάντηση για το λογισμικό απόψε", ["ΣΟΦΟΣ", "σοφος", "Αθήνα"]),
-    ("fr", "Rencontre développeurs ce soir à la brasserie", ["développeur", "Québec", "ﬁnance"]),
-]
-COMMON_TAGS = ["Boston", "RedSox", "BostonStrong", "MBTA", "Celtics", "snow", "coffee", "TBT", "MondayMotivation",
-               "jobs", "hiring", "startup", "AI", "MachineLearning", "DataScience", "cloud", "tech", "news",
-               "music", "food", "Patriots", "Bruins", "HarvardSquare", "MIT", "weather", "travel", "art",
-               "photography", "running", "fitness", "OpenSource", "security", "Linux", "JavaScript",
-               "rustlang", "serverless", "microservices", "CI", "SRE", "5G"]
-
-
+FIRST = ("ana", "ben", "chen", "dana", "eli", "fatima", "gus", "hana", "ivan", "jo", "kai", "lena", "maria",
+         "nikhil", "omar", "pia", "quinn", "rosa", "sam", "tomas", "uma", "vik", "wen", "yusuf", "zoe")
+ROLES = ("codes", "ops", "data", "cloud", "sre", "dev", "builds", "ships", "infra", "hacks", "learns", "bos")
+BIOS = ("Platform engineer in Boston. Opinions my own.", "Data nerd, runner, coffee snob.",
+        "Building clouds by day, bread by night.", "SRE. Pager veteran. Dog person.",
+        "IoT and embedded things. Cambridge, MA.", "Developer advocate. Talks about containers a lot.",
+        "Analytics lead at a startup in the Seaport.", "Open source contributor, meetup organizer.")
 class World:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        tags = [w for w in TRACK_WORDS] + COMMON_TAGS + [f"topic{i}" for i in range(150)]
-        rng.shuffle(tags)
-        self.tags = tags
-        self.tag_weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(tags))]
+        pairs = HEAD_TAGS + TAIL_TAGS
+        self.tags = [t for t, _ in pairs]
+        self.tag_weights = [w for _, w in pairs]
         self.users = [self._user(i) for i in range(400)]
         self.next_id = 1_462_000_000_000_000_000 + rng.randrange(10**12)
 
     def _user(self, i: int) -> dict[str, Any]:
         rng = self.rng
-        name = f"{rng.choice(['dev', 'data', 'cloud', 'bos', 'ops', 'py', 'k8s', 'city'])}_{rng.choice(['fan', 'guru', 'nerd', 'life', 'lab', 'hq'])}{i}"
+        first = rng.choice(FIRST)
+        # handles vary in shape the way real ones do: name_role, nameRole42, role_name
+        shape = rng.randrange(3)
+        role = rng.choice(ROLES)
+        name = (f"{first}_{role}" if shape == 0 else f"{first}{role.title()}{i % 97}" if shape == 1
+                else f"{role}_{first}{i}")
         return {
-            "id": 10_000_000 + i * 7919, "id_str": str(10_000_000 + i * 7919), "name": name.replace("_", " ").title(),
+            "id": 10_000_000 + i * 7919, "id_str": str(10_000_000 + i * 7919),
+            "name": f"{first.title()} {chr(65 + rng.randrange(26))}.",
             "screen_name": name, "location": rng.choice(["Boston, MA", "Cambridge, MA", "", "New England", "Somerville"]),
-            "description": "Engineer, runner, coffee. Opinions my own. " + " ".join(rng.sample(EN_WORDS, 6)),
+            "description": rng.choice(BIOS),
             "url": None, "protected": False, "verified": rng.random() < 0.05,
             "followers_count": int(rng.paretovariate(1.2) * 50), "friends_count": rng.randrange(20, 2000),
             "listed_count": rng.randrange(0, 50), "favourites_count": rng.randrange(0, 20000),
@@ -76,11 +69,13 @@ class World:
         self.next_id += self.rng.randrange(1_000_000, 50_000_000)
         return self.next_id
 
-    def pick_tags(self, burst: str | None) -> list[str]:
-        k = self.rng.choices((0, 1, 2, 3, 4), weights=(20, 35, 25, 12, 8))[0]
-        chosen = self.rng.choices(self.tags, weights=self.tag_weights, k=k)
-        if burst and self.rng.random() < 0.5:
-            chosen.append(burst)
+    def pick_tags(self) -> list[str]:
+        """Zero to four distinct hashtags, most posts one or two."""
+        k = self.rng.choices((0, 1, 2, 3, 4), weights=(14, 38, 28, 13, 7))[0]
+        chosen: list[str] = []
+        for tag in self.rng.choices(self.tags, weights=self.tag_weights, k=k):
+            if tag not in chosen:
+                chosen.append(tag)
         return chosen
 
 
