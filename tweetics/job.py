@@ -30,6 +30,7 @@ from typing import Any, NoReturn, Sequence
 # tweetcontract and tweetics in one zip) or from an installed tweetics-suite.
 from tweetics.exceptions import TweeticsError, UsageError
 from tweetics.intervals import parse_duration, spark_interval
+from tweetics.kafkaopts import source_options
 
 logger = logging.getLogger("tweetics.job")
 
@@ -48,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     env = os.environ.get
     p.add_argument("--bootstrap-servers", default=env("KAFKA_BOOTSTRAP_SERVERS"),
                    help="Kafka brokers, host:port[,...] (env KAFKA_BOOTSTRAP_SERVERS)")
+    p.add_argument("--kafka-config-file", default=env("KAFKA_CONFIG_FILE"),
+                   help="Kafka client properties (SASL, TLS; Java or librdkafka names) read here and passed to the "
+                        "source as kafka.* options; passwords belong in it, never on the command line "
+                        "(env KAFKA_CONFIG_FILE)")
     p.add_argument("--topic", default=env("TWEETICS_TOPIC", "tweets"), help="topic to read (default tweets)")
     p.add_argument("--output", required=True, help="output folder: hdfs://nn:8020/tweetics or a local path")
     p.add_argument("--checkpoint", required=True, help="checkpoint folder (keep it with the output)")
@@ -92,6 +97,7 @@ def validate(args: argparse.Namespace) -> None:
         raise UsageError("--bootstrap-servers is required (or set KAFKA_BOOTSTRAP_SERVERS)")
     if not all(":" in s and s.rsplit(":", 1)[1].isdigit() for s in args.bootstrap_servers.split(",")):
         raise UsageError(f"--bootstrap-servers: expected host:port[,host:port], got {args.bootstrap_servers!r}")
+    args.kafka_options = source_options(args.bootstrap_servers, args.kafka_config_file)  # may hold secrets: never log
     if not args.topic:
         raise UsageError("--topic must not be empty")
     args.window_ms = parse_duration(args.window, name="--window")
@@ -153,7 +159,7 @@ def build_session(args: argparse.Namespace) -> Any:
 def read_kafka(spark: Any, args: argparse.Namespace) -> Any:
     """The Kafka source with the job's options (shared with the benchmark's baseline query)."""
     reader = (spark.readStream.format("kafka")
-              .option("kafka.bootstrap.servers", args.bootstrap_servers)
+              .options(**args.kafka_options)
               .option("subscribe", args.topic)
               .option("startingOffsets", args.starting_offsets)
               .option("failOnDataLoss", str(bool(args.fail_on_data_loss)).lower()))
@@ -181,7 +187,7 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
         return dict(vars(report)) if report else {}
 
     listener = MetricsListener(metrics_file_writer(writer.out), sink_report,
-                               LateCounter(spark, args.bootstrap_servers, spec,
+                               LateCounter(spark, args.kafka_options, spec,
                                            lambda batch_id: offset_log_metadata(writer.ckpt, batch_id)))
     spark.streams.addListener(listener)
     stream = (counts.writeStream.queryName("tweetics").outputMode("update")

@@ -66,9 +66,13 @@ def late_watermark(metadata: Callable[[int], dict[str, Any]], batch_id: int, all
 class LateCounter:
     """``counter(progress, dropped_groups) -> late tweets`` (``None`` when the recount failed)."""
 
-    def __init__(self, spark: Any, bootstrap_servers: str, spec: WindowSpec,
+    def __init__(self, spark: Any, bootstrap_servers: str | dict[str, str], spec: WindowSpec,
                  metadata: Callable[[int], dict[str, Any]]) -> None:
-        self.spark, self.bootstrap_servers, self.spec, self.metadata = spark, bootstrap_servers, spec, metadata
+        # The brokers, or the stream's own kafka.* options (security included: the job's --kafka-config-file),
+        # so the recount reads the topic exactly as the stream does.
+        self.kafka_options = ({"kafka.bootstrap.servers": bootstrap_servers} if isinstance(bootstrap_servers, str)
+                              else dict(bootstrap_servers))
+        self.spark, self.spec, self.metadata = spark, spec, metadata
         self.allow_multiple = spark is None or str(spark.conf.get(ALLOW_MULTIPLE, "true")).lower() != "false"
 
     def __call__(self, progress: dict[str, Any], dropped_groups: int) -> int | None:
@@ -83,7 +87,7 @@ class LateCounter:
                     return None
                 topics, start, end = span
                 raw = (self.spark.read.format("kafka")
-                       .option("kafka.bootstrap.servers", self.bootstrap_servers)
+                       .options(**self.kafka_options)
                        .option("subscribe", topics)
                        .option("startingOffsets", start)
                        .option("endingOffsets", end)
