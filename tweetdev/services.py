@@ -2,10 +2,15 @@
 
 1. an external cluster named in the environment (KAFKA_BOOTSTRAP_SERVERS, HDFS_URL and WEBHDFS_URL all set,
    e.g. after `. .stack/env` or for a remote test cluster; SPARK_MASTER and SPARK_KAFKA_JARS optional);
-2. testcontainers, when a Docker engine answers (apache/kafka and apache/hadoop images on host networking,
-   so WebHDFS's DataNode redirects resolve exactly as on the local stack);
+2. testcontainers, when a Docker engine answers and `make images` built our Kafka and Hadoop images
+   (deploy/docker: the launcher's own pinned jars on Debian; host networking on free ports, so
+   WebHDFS's DataNode redirects resolve exactly as on the local stack and nothing touches its ports);
 3. the project's own launcher (``python -m tweetdev.stack``), which starts the real daemons from Maven jars.
-   This is the path CI takes.
+
+``TWEETICS_SERVICES`` picks one instead of this order: ``containers`` (fails with one line when no engine
+answers or the images are missing) or ``launcher``. `make test` runs its main session with
+``launcher`` and, first, `make test-containers`: the stack, tweetpub and tweetics integration tests with
+``containers``.
 
 ``tests/conftest.py`` turns ``services()`` into the session fixtures.
 """
@@ -18,14 +23,13 @@ import sys
 from contextlib import contextmanager
 from typing import Iterator
 
+from tweetdev import docker
 from tweetdev.harness import free_port
 from tweetdev.stack.cli import read_env
 from tweetdev.stack.toolchain import default_stack_dir, spark_connector_jars, spark_home
 
 # The launcher as the make targets run it (its daemons outlive the Python that starts them).
 STACK = [sys.executable, "-m", "tweetdev.stack"]
-KAFKA_IMAGE = "apache/kafka:4.3.1"
-HADOOP_IMAGE = "apache/hadoop:3.5.0"
 
 
 def external_env() -> dict[str, str] | None:
@@ -36,50 +40,46 @@ def external_env() -> dict[str, str] | None:
 
 
 def docker_answers() -> bool:
-    docker = shutil.which("docker")
-    if not docker:
-        return False
-    try:
-        return subprocess.run([docker, "info"], capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    return docker.answers()
 
 
 @contextmanager
 def containers() -> Iterator[dict[str, str]]:
-    """Kafka (KRaft) and HDFS in containers on the host network (Linux Docker engines)."""
+    """Kafka (KRaft) and HDFS from our images (`make images`), on the host network on free ports."""
     from testcontainers.core.container import DockerContainer
-    from testcontainers.core.waiting_utils import wait_for_logs
 
     kport, cport = free_port(), free_port()
-    kafka = (DockerContainer(KAFKA_IMAGE).with_kwargs(network_mode="host")
-             .with_env("KAFKA_NODE_ID", "1").with_env("KAFKA_PROCESS_ROLES", "broker,controller")
+    kafka = (DockerContainer(docker.image("kafka")).with_kwargs(network_mode="host")
              .with_env("KAFKA_LISTENERS", f"PLAINTEXT://127.0.0.1:{kport},CONTROLLER://127.0.0.1:{cport}")
              .with_env("KAFKA_ADVERTISED_LISTENERS", f"PLAINTEXT://127.0.0.1:{kport}")
-             .with_env("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
-             .with_env("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT")
              .with_env("KAFKA_CONTROLLER_QUORUM_VOTERS", f"1@127.0.0.1:{cport}")
-             .with_env("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1")
-             .with_env("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0"))
+             .with_env("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "true"))
+    nn_rpc, nn_http, dn_data, dn_http, dn_ipc = (free_port() for _ in range(5))
     hdfs_conf = {
-        "CORE-SITE.XML_fs.defaultFS": "hdfs://127.0.0.1:8020",
-        "HDFS-SITE.XML_dfs.replication": "1",
-        "HDFS-SITE.XML_dfs.permissions.enabled": "false",
+        "CORE-SITE.XML_fs.defaultFS": f"hdfs://127.0.0.1:{nn_rpc}",
+        "HDFS-SITE.XML_dfs.namenode.http-address": f"127.0.0.1:{nn_http}",
+        "HDFS-SITE.XML_dfs.namenode.secondary.http-address": "127.0.0.1:0",
+        "HDFS-SITE.XML_dfs.datanode.address": f"127.0.0.1:{dn_data}",
+        "HDFS-SITE.XML_dfs.datanode.http.address": f"127.0.0.1:{dn_http}",
+        "HDFS-SITE.XML_dfs.datanode.ipc.address": f"127.0.0.1:{dn_ipc}",
         "HDFS-SITE.XML_dfs.datanode.hostname": "127.0.0.1",
+        "HDFS-SITE.XML_dfs.permissions.enabled": "false",
         "HDFS-SITE.XML_dfs.namenode.datanode.registration.ip-hostname-check": "false",
-        "HDFS-SITE.XML_dfs.namenode.safemode.extension": "0",
-        "ENSURE_NAMENODE_DIR": "/tmp/hadoop-root/dfs/name",
+        "HDFS-SITE.XML_dfs.heartbeat.interval": "1",
     }
-    namenode = DockerContainer(HADOOP_IMAGE).with_kwargs(network_mode="host").with_command("hdfs namenode")
-    datanode = DockerContainer(HADOOP_IMAGE).with_kwargs(network_mode="host").with_command("hdfs datanode")
+    namenode = (DockerContainer(docker.image("hadoop")).with_kwargs(network_mode="host")
+                .with_command("namenode").with_env("HDFS_HTTP_PORT", str(nn_http)))
+    datanode = (DockerContainer(docker.image("hadoop")).with_kwargs(network_mode="host")
+                .with_command("datanode").with_env("HDFS_HTTP_PORT", str(dn_http)))
     for c in (namenode, datanode):
         for k, v in hdfs_conf.items():
             c.with_env(k, v)
     with kafka, namenode, datanode:
-        wait_for_logs(kafka, "Kafka Server started", timeout=120)
-        wait_for_logs(datanode, "Successfully sent block report", timeout=180)
-        yield {"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kport}", "HDFS_URL": "hdfs://127.0.0.1:8020",
-               "WEBHDFS_URL": "http://127.0.0.1:9870"}
+        docker.wait_healthy(kafka.get_wrapped_container().id, "the Kafka container")
+        docker.wait_healthy(namenode.get_wrapped_container().id, "the NameNode container")
+        docker.wait_healthy(datanode.get_wrapped_container().id, "the DataNode container")
+        yield {"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{kport}", "HDFS_URL": f"hdfs://127.0.0.1:{nn_rpc}",
+               "WEBHDFS_URL": f"http://127.0.0.1:{nn_http}"}
 
 
 def launcher_running() -> bool:
@@ -114,10 +114,18 @@ def complete(env: dict[str, str]) -> dict[str, str]:
 @contextmanager
 def services() -> Iterator[tuple[str, dict[str, str]]]:
     """(how, env) for the session, by the order in the module docstring."""
-    ext = external_env()
+    choice = os.environ.get("TWEETICS_SERVICES", "auto")
+    if choice not in ("auto", "containers", "launcher"):
+        raise RuntimeError(f"TWEETICS_SERVICES={choice!r}: expected auto, containers or launcher")
+    ext = external_env() if choice == "auto" else None
+    if choice == "containers" and not docker_answers():
+        raise RuntimeError("TWEETICS_SERVICES=containers but no Docker engine answers (make docker-engine)")
+    if choice == "containers" and not docker.have_images("kafka", "hadoop"):
+        raise RuntimeError(f"TWEETICS_SERVICES=containers but {docker.image('kafka')} or "
+                           f"{docker.image('hadoop')} is not built (make images)")
     if ext:
         yield "external", complete(ext)
-    elif docker_answers():
+    elif choice == "containers" or (choice == "auto" and docker_answers() and docker.have_images("kafka", "hadoop")):
         with containers() as env:
             yield "testcontainers", complete(env)
     else:
