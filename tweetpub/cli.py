@@ -285,10 +285,17 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
     def with_live_options(*args: Any, track: str, locations: tuple[str, ...], bearer_token_file: str | None,
                           api_base: str, access_level: str, rule_tag: str, limit: int | None,
                           duration: float | None, dry_run: bool, backoff_scale: float, max_retries: int | None,
-                          read_timeout: float, **kw: Any) -> Any:
+                          read_timeout: float, source: str, **kw: Any) -> Any:
         from tweetpub.live.client import Backoff
         from tweetpub.live.run import LiveOptions
 
+        if source != "x":
+            live_open = open_options(source, track, locations, kw, limit=limit, duration=duration, dry_run=dry_run,
+                                      backoff=Backoff.scaled(backoff_scale), max_retries=max_retries,
+                                      read_timeout=read_timeout)
+            return func(*args, live=live_open, **kw)
+        for name in OPEN_ONLY:
+            kw.pop(name, None)
         phrases, boxes = _live_filter(track, locations)
         live = LiveOptions(phrases, boxes, bearer_token_file=bearer_token_file, api_base=api_base,
                            access_level=access_level, rule_tag=rule_tag, limit=limit, duration=duration,
@@ -296,7 +303,9 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
                            read_timeout=read_timeout, dry_run=dry_run)
         return func(*args, live=live, **kw)
 
-    for opt in reversed(opts):
+    from tweetpub.live.openoptions import OPEN_ONLY, open_options, open_source_options
+
+    for opt in reversed(opts + open_source_options()):
         with_live_options = opt(with_live_options)
     return with_live_options
 
@@ -307,14 +316,20 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @clean_errors  # outside live_options: building the options can fail on a bad --locations
 @live_options
 def stream(live: Any, **kw: Any) -> None:
-    """Stream live tweets from the X API v2 filtered stream into Kafka.
+    """Stream live posts into Kafka: the X API v2 filtered stream, Bluesky (Jetstream) or Mastodon.
 
-    --track/--locations become v2 rules (bounding_box tiles for the boxes).
+    X: --track/--locations become v2 rules (bounding_box tiles for the boxes). bluesky/mastodon: --track
+    (v1.1 semantics) and --lang filter the posts here; --locations is refused (no geo).
     """
     from tweetpub.live.stream import run_stream
 
     producer = None if live.dry_run else _make_producer(kw)[0]
-    summary = run_stream(live, producer=producer)
+    if getattr(live, "source", "x") != "x":
+        from tweetpub.live.opensinks import run_open_stream
+
+        summary = run_open_stream(live, producer=producer)
+    else:
+        summary = run_stream(live, producer=producer)
     click.echo(f"summary: {summary.line()}", err=True)
 
 
@@ -330,9 +345,18 @@ def stream(live: Any, **kw: Any) -> None:
 @clean_errors
 @live_options
 def record(live: Any, out_dir: str, prefix: str, rotate_mb: float, rotate_seconds: float) -> None:
-    """Record the live filtered stream to rotating .jsonl.gz files that replay reads."""
+    """Record a live stream (X, bluesky or mastodon) to rotating .jsonl.gz files that replay reads.
+
+    bluesky/mastodon: one post per line exactly as received (the Jetstream event, the Mastodon Status).
+    """
     from tweetpub.live.record import run_record
 
-    summary = run_record(live, out_dir=out_dir, prefix=prefix, rotate_bytes=int(rotate_mb * 2**20),
-                         rotate_seconds=rotate_seconds)
+    if getattr(live, "source", "x") != "x":
+        from tweetpub.live.opensinks import run_open_record
+
+        summary = run_open_record(live, out_dir=out_dir, prefix=prefix, rotate_bytes=int(rotate_mb * 2**20),
+                                  rotate_seconds=rotate_seconds)
+    else:
+        summary = run_record(live, out_dir=out_dir, prefix=prefix, rotate_bytes=int(rotate_mb * 2**20),
+                             rotate_seconds=rotate_seconds)
     click.echo(f"summary: {summary.line()}", err=True)

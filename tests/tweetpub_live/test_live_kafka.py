@@ -83,7 +83,7 @@ def test_stream_into_kafka_exactly_once_across_reconnects(fake_api: FakeXApi, to
     rule_ids = [r["id"] for r in fake_api.rules.values() if r.get("tag") == TAG]
     for msg in records:
         env = json.loads(msg.value())
-        assert env["schema"] == "tweetpub/1" and env["dialect"] == "v2" and env["source"] == "live"
+        assert env["schema"] == "tweetpub/1" and env["dialect"] == "v2" and env["source"] == "x"
         assert env["id"] == msg.key().decode() == env["tweet"]["id"]
         n = int(env["id"]) - int(tweet_page(0)["data"]["id"])
         page = dict(tweet_page(n), matching_rules=[{"id": i, "tag": TAG} for i in rule_ids])
@@ -92,7 +92,7 @@ def test_stream_into_kafka_exactly_once_across_reconnects(fake_api: FakeXApi, to
 
     dead = [json.loads(m.value()) for m in consume(kafka_bootstrap, dlq, 2)]
     assert sorted(d["reason"] for d in dead) == ["invalid json", "operational disconnect"]
-    assert all(d["schema"] == "tweetpub-dlq/1" and d["source"] == "live" for d in dead)
+    assert all(d["schema"] == "tweetpub-dlq/1" and d["source"] == "x" for d in dead)
     out, err = capfd.readouterr()
     assert token not in out + err
 

@@ -229,7 +229,8 @@ class JetstreamWorker:
             if stop.is_set():
                 return None
             self.summary.network_errors += 1
-            log.warning("jetstream: connection error (%s)", _short(exc))
+            if self.attempts.ever_connected:
+                log.warning("jetstream: connection error (%s)", _short(exc))
             return self.attempts.failed(_short(exc))
         finally:
             with self._lock:

@@ -257,7 +257,8 @@ class MastodonWorker:
             if stop.is_set():
                 return None
             self.summary.network_errors += 1
-            log.warning("mastodon %s: connection error (%s)", self.name, _short(exc))
+            if self.attempts.ever_connected:
+                log.warning("mastodon %s: connection error (%s)", self.name, _short(exc))
             return self.attempts.failed(_short(exc))
         finally:
             with self._lock:

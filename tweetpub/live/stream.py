@@ -19,7 +19,7 @@ class KafkaPageSink:
     (``tweetcontract.dialects``) and writes one contract-2 envelope per tweet; non-tweet messages become
     ``tweetpub-dlq/1`` dead letters."""
 
-    SOURCE = "live"
+    SOURCE = "x"  # contract 2: the X API v2 filtered stream
 
     def __init__(self, writer: TweetProducer, flush_timeout: float = 30.0) -> None:
         self.writer = writer
