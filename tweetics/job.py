@@ -59,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", default="1 minute", help="window length (default '1 minute')")
     p.add_argument("--slide", default=None, help="slide for sliding windows (default: tumbling, = window)")
     p.add_argument("--watermark", default="2 minutes", help="allowed lateness of event time (default '2 minutes')")
+    p.add_argument("--max-future", default="5 minutes",
+                   help="a tweet dated later than its Kafka ingest time plus this is set aside and counted as "
+                        "implausible_time, never counted nor used for the watermark (default '5 minutes')")
     p.add_argument("--trigger", default="5 seconds", help="micro-batch interval (default '5 seconds')")
     p.add_argument("--available-now", action="store_true",
                    help="process what the topic holds now, in as many batches as needed, then stop")
@@ -72,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compact an open hour partition once it holds this many batch files (default 60)")
     p.add_argument("--retention", default="7 days", help="drop hour partitions older than this (default 7 days)")
     p.add_argument("--fail-on-data-loss", action="store_true",
-                   help="stop when Kafka offsets vanished (retention) instead of skipping ahead")
+                   help="stop when Kafka offsets vanished (retention) instead of skipping ahead; without it the "
+                        "skipped offsets are counted as lost_offsets in the metrics")
     p.add_argument("--max-restarts", type=int, default=env("TWEETICS_MAX_RESTARTS", "10"),
                    help="restart a failed query from its checkpoint up to this many times in a row, with backoff "
                         "(HDFS or Kafka briefly gone); 0 = fail at once (default 10)")
@@ -104,6 +108,9 @@ def validate(args: argparse.Namespace) -> None:
     args.slide_ms = parse_duration(args.slide, name="--slide") if args.slide else args.window_ms
     args.watermark_ms = parse_duration(args.watermark, name="--watermark", allow_zero=True)
     args.trigger_ms = parse_duration(args.trigger, name="--trigger")
+    args.max_future_ms = parse_duration(args.max_future, name="--max-future", allow_zero=True)
+    if args.max_future_ms > 366 * 86_400_000:  # a tolerance of years would be no guard at all
+        raise UsageError(f"--max-future: at most 366 days, got {args.max_future!r}")
     args.retention_ms = parse_duration(args.retention, name="--retention")
     if args.slide_ms > args.window_ms:
         raise UsageError("--slide must not be longer than --window")
@@ -172,11 +179,12 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """Start the streaming query; returns ``(query, writer, listener)``."""
     from tweetics.late import LateCounter
     from tweetics.listener import MetricsListener, metrics_file_writer
-    from tweetics.sinks import CountsWriter, SinkConfig, offset_log_metadata
+    from tweetics.sinks import CountsWriter, SinkConfig, initial_offsets, offset_log_metadata
     from tweetics.transforms import WindowSpec, hashtag_counts
 
     window, slide = spark_interval(args.window_ms), spark_interval(args.slide_ms)
-    spec = WindowSpec(window=window, slide=slide, watermark=spark_interval(args.watermark_ms))
+    spec = WindowSpec(window=window, slide=slide, watermark=spark_interval(args.watermark_ms),
+                      max_future_ms=args.max_future_ms)
     counts = hashtag_counts(read_kafka(spark, args), spec)
     writer = CountsWriter(spark, args.output, args.checkpoint, SinkConfig(
         window=args.window, slide=args.slide or args.window, window_ms=args.window_ms, slide_ms=args.slide_ms,
@@ -188,7 +196,10 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
     listener = MetricsListener(metrics_file_writer(writer.out), sink_report,
                                LateCounter(spark, args.kafka_options, spec,
-                                           lambda batch_id: offset_log_metadata(writer.ckpt, batch_id)))
+                                           lambda batch_id: offset_log_metadata(writer.ckpt, batch_id)),
+                               initial_offsets=lambda: initial_offsets(writer.ckpt),
+                               input_counts=writer.add_input_counts,
+                               source_counts=writer.recent_sources.add)
     spark.streams.addListener(listener)
     stream = (counts.writeStream.queryName("tweetics").outputMode("update")
               .option("checkpointLocation", args.checkpoint)
@@ -255,13 +266,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         query, (writer, listener) = run_supervised(spark, args)
         last = query.lastProgress
         listener.wait_for(last["batchId"] if last else None)
-        writer.flush()
+        writer.finish()
         totals = listener.totals
         unknown = totals.get("late_unknown_batches", 0)
-        logger.info("done: %d records, %d counted, %d malformed, %d non-tweet, %d missing fields, %d late tweets%s",
+        logger.info("done: %d records, %d counted, %d malformed, %d non-tweet, %d missing fields, "
+                    "%d implausible time, %d late tweets%s, %d lost offsets",
                     totals.get("input_rows", 0), totals.get("valid", 0), totals.get("malformed", 0),
-                    totals.get("non_tweet", 0), totals.get("missing_fields", 0), totals.get("late", 0),
-                    f" (and late tweets of {unknown} batches not recounted)" if unknown else "")
+                    totals.get("non_tweet", 0), totals.get("missing_fields", 0), totals.get("implausible_time", 0),
+                    totals.get("late", 0), f" (and late tweets of {unknown} batches not recounted)" if unknown else "",
+                    totals.get("lost_offsets", 0))
         return 0
     except TweeticsError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

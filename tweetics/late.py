@@ -93,7 +93,7 @@ class LateCounter:
                        .option("endingOffsets", end)
                        .option("failOnDataLoss", "false")  # as the stream: retention may have run since
                        .load())
-                total += late_tweets(parse_envelopes(raw), self.spec, watermark).count()
+                total += late_tweets(parse_envelopes(raw, self.spec.max_future_ms), self.spec, watermark).count()
             return total
         except Exception as exc:  # metrics only: never stop the stream over them
             logger.warning("could not recount the late tweets of batch %s: %s", progress.get("batchId"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from tweetcontract.output.counts import dump_lines, parse_lines, resolve, sorted
 from tweetcontract.output.layout import (COUNTS_DIR, HOUR_MS, LATEST, batch_file, compact_file, hour_partition,
                                         is_counts_file, partition_start)
 from tweetcontract.times import format_utc_ms
+from tweetcontract.output.sources import FIELD as SOURCES_FIELD, SourceSeen, sources_field
+from tweetics.provenance import RecentSources
 from tweetics.state import SinkState, Update
 
 logger = logging.getLogger(__name__)
@@ -37,6 +40,19 @@ def offset_log_metadata(ckpt: HadoopFS, batch_id: int) -> dict[str, Any]:
     """The metadata line of ``<checkpoint>/offsets/<batch_id>``: batchWatermarkMs, batchTimestampMs, conf."""
     text = ckpt.read(f"offsets/{batch_id}").decode("utf-8").splitlines()
     return dict(orjson.loads(text[1]))
+
+
+def initial_offsets(ckpt: HadoopFS) -> dict[str, dict[str, int]] | None:
+    """Where the query's first batch started reading Kafka: ``<checkpoint>/sources/0/0``, which the Kafka
+    source writes once for a new checkpoint (a zero byte, ``v1``, then the offsets JSON). ``None`` when
+    absent or unreadable (metrics only)."""
+    try:
+        lines = ckpt.read("sources/0/0").lstrip(b"\x00").decode("utf-8").splitlines()
+        found = orjson.loads(lines[-1])
+    except Exception:  # never fail a batch over a metric
+        logger.warning("could not read the initial Kafka offsets of the checkpoint", exc_info=True)
+        return None
+    return found if isinstance(found, dict) else None
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,16 @@ class CountsWriter:
         self._latest_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tweetics-latest")
         self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="tweetics-write")
         self._state_ids: set[int] | None = None
+        self._input_lock = threading.Lock()
+        self.recent_sources = RecentSources()  # fed by the metrics listener, read for latest.json
+        self._sources_written: dict[str, SourceSeen] = {}
+        self._input_pending: dict[int, dict[str, int]] = {}
+
+    def add_input_counts(self, batch_id: int, counts: dict[str, int]) -> None:
+        """The listener hands each batch's ``implausible_time`` and ``lost_offsets`` here (after the batch
+        ran); the next batch folds them into the sink state's totals, which latest.json carries."""
+        with self._input_lock:
+            self._input_pending[batch_id] = dict(counts)
 
     # -- the batch step -----------------------------------------------------------------------------
 
@@ -105,11 +131,15 @@ class CountsWriter:
     def write_batch(self, updates: list[Update], batch_id: int) -> BatchReport:
         """Everything but the collect: testable with a plain list of updates."""
         report = self.reports.setdefault(batch_id, BatchReport())
-        watermark = self.batch_watermark(batch_id)
+        metadata = offset_log_metadata(self.ckpt, batch_id)
+        watermark = int(metadata.get("batchWatermarkMs", 0))
+        # Processing time of the batch (stable on a re-run): bounds what retention and pruning measure from.
+        now = int(metadata.get("batchTimestampMs") or time.time() * 1000)
         state = self._load_state(batch_id)
         self._state_batch = None  # invalid until this batch completes
-        lines = state.apply(updates, watermark, batch_id)
-        if lines:
+        lines = state.apply(updates, watermark, batch_id, now_ms=now)
+        counted = self._fold_input_counts(state, batch_id)
+        if lines or counted:
             report.rows_written = len(lines)
             report.finals = sum(1 for line in lines if line["final"])
             writes = self._write_counts(lines, batch_id)
@@ -120,11 +150,22 @@ class CountsWriter:
             list(self._pool.map(lambda w: (self.ckpt if w[0].startswith(STATE_DIR) else self.out)
                                 .write_atomic(*w), writes))
             self._prune_state_files(batch_id)
-        if lines or time.monotonic() - self._latest_written >= self.config.latest_every_s:
+        if lines or counted or time.monotonic() - self._latest_written >= self.config.latest_every_s:
             self._write_latest(state, batch_id, watermark)
-        report.compacted, report.partitions_dropped = self._maintain(watermark, batch_id)
+        report.compacted, report.partitions_dropped = self._maintain(watermark, batch_id, now)
         self._state, self._state_batch = state, batch_id
         return report
+
+    def _fold_input_counts(self, state: SinkState, batch_id: int) -> bool:
+        """Fold the input counts of earlier batches into ``state``; True if the totals changed."""
+        with self._input_lock:
+            ready = sorted(b for b in self._input_pending if b < batch_id)
+            changed = False
+            for b in ready:
+                counts = self._input_pending.pop(b)
+                if state.add_input_counts(b, counts) and any(counts.values()):
+                    changed = True
+            return changed
 
     def batch_watermark(self, batch_id: int) -> int:
         """The watermark Spark used for ``batch_id``, from the checkpoint's offset log (stable on replay)."""
@@ -158,16 +199,21 @@ class CountsWriter:
                             sum(n.startswith("batch-") for n in names), sum(n.startswith("compact-") for n in names))
         return self._partitions
 
-    def _maintain(self, watermark: int, batch_id: int) -> tuple[int, int]:
-        """Compact closed (or crowded) hour partitions; drop partitions older than the retention."""
+    def _maintain(self, watermark: int, batch_id: int, now_ms: int | None = None) -> tuple[int, int]:
+        """Compact closed (or crowded) hour partitions; drop partitions older than the retention.
+
+        Retention is measured from the watermark but never from later than the batch's processing time
+        (``now_ms``): a partition goes only when it is older than ``--retention`` by both clocks, so no time
+        a record carries can make the job delete data younger than that."""
         compacted = dropped = 0
         parts = self._known_partitions()
+        horizon = watermark if now_ms is None else min(watermark, now_ms)
         for part in sorted(parts):
             info = parts[part]
             start = partition_start(part)
             if start is None:
                 continue
-            if start + HOUR_MS < watermark - self.config.retention_ms:
+            if start + HOUR_MS < horizon - self.config.retention_ms:
                 self.out.delete(f"counts/{part}", recursive=True)
                 del parts[part]
                 dropped += 1
@@ -210,9 +256,12 @@ class CountsWriter:
     def _write_latest(self, state: SinkState, batch_id: int, watermark: int) -> None:
         """Summary now, upload in the background: not needed for exactness, so off the batch's path.
         One worker keeps the uploads in order; a pending older one is superseded."""
-        summary = orjson.dumps(state.latest(batch_id=batch_id, watermark_ms=watermark,
-                                            updated_at=format_utc_ms(int(time.time() * 1000)),
-                                            window=self.config.window, slide=self.config.slide))
+        now_ms = int(time.time() * 1000)
+        doc = state.latest(batch_id=batch_id, watermark_ms=watermark, updated_at=format_utc_ms(now_ms),
+                           window=self.config.window, slide=self.config.slide)
+        self._sources_written = self.recent_sources.seen(now_ms)
+        doc[SOURCES_FIELD] = sources_field(self._sources_written)  # where the data came from
+        summary = orjson.dumps(doc)
         self._latest_pending = summary
         if self._latest_future is None or self._latest_future.done():
             self._latest_future = self._latest_pool.submit(self._upload_latest)
@@ -225,6 +274,20 @@ class CountsWriter:
                 self.out.write_atomic(LATEST, data)
             except Exception:  # the next batch writes it again
                 logger.warning("could not write latest.json", exc_info=True)
+
+    def finish(self) -> None:
+        """At the end of a run: fold the input counts the listener reported after the last batch (no
+        next batch will) into that batch's sink state and latest.json, then wait for the upload. Only
+        call it once the query has stopped and its last progress event was handled."""
+        state, batch_id = self._state, self._state_batch
+        if state is not None and batch_id is not None and self._fold_input_counts(state, batch_id + 1):
+            self.ckpt.write_atomic(f"{STATE_DIR}/state-{batch_id:09d}.json", orjson.dumps(state.to_json()))
+            self._prune_state_files(batch_id)
+            self._write_latest(state, batch_id, self.batch_watermark(batch_id))
+        elif state is not None and batch_id is not None and \
+                self._sources_written != self.recent_sources.seen(int(time.time() * 1000)):
+            self._write_latest(state, batch_id, self.batch_watermark(batch_id))  # the last batch's sources
+        self.flush()
 
     def flush(self, timeout: float = 30.0) -> None:
         """Wait for the background latest.json upload (call before the session stops)."""

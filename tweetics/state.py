@@ -49,12 +49,17 @@ class SinkState:
     first_start_ms: int | None = None
     open: dict[WindowKey, tuple[int, str]] = field(default_factory=dict)
     closed: dict[WindowKey, tuple[int, str]] = field(default_factory=dict)
+    #: running totals of input the job set aside (implausible_time, lost_offsets), for latest.json
+    input_counts: dict[str, int] = field(default_factory=dict)
+    counted_through: int = -1  # the newest batch id whose input counts are in ``input_counts``
 
     # -- batch step -----------------------------------------------------------------------------
 
-    def apply(self, updates: Iterable[Update], watermark_ms: int, batch_id: int) -> list[dict[str, Any]]:
+    def apply(self, updates: Iterable[Update], watermark_ms: int, batch_id: int,
+              now_ms: int | None = None) -> list[dict[str, Any]]:
         """Merge one batch's updates, close windows the watermark passed; return the lines to write
-        (``_start_ms`` is bookkeeping for the writer's partitioning, not part of the line)."""
+        (``_start_ms`` is bookkeeping for the writer's partitioning, not part of the line). ``now_ms``
+        is the batch's processing time: pruning never measures from a window later than it."""
         changed: list[WindowKey] = []
         for u in updates:
             key = (u.start_ms, u.end_ms, u.hashtag)
@@ -72,8 +77,18 @@ class SinkState:
         for key in closing:
             lines.append(self._line(key, self.open[key], lookup, batch_id, final=True))
             self.closed[key] = self.open.pop(key)
-        self._prune()
+        self._prune(now_ms)
         return lines
+
+    def add_input_counts(self, batch_id: int, counts: dict[str, int]) -> bool:
+        """Fold one batch's input counts into the totals once (a batch at or below
+        ``counted_through`` is already in); True if the totals took it."""
+        if batch_id <= self.counted_through:
+            return False
+        for key, value in counts.items():
+            self.input_counts[key] = self.input_counts.get(key, 0) + int(value)
+        self.counted_through = batch_id
+        return True
 
     def _line(self, key: WindowKey, value: tuple[int, str], lookup: dict[tuple[int, str], int],
               batch_id: int, *, final: bool) -> dict[str, Any]:
@@ -97,11 +112,15 @@ class SinkState:
         baseline = sum(lookup.get((s, key[2]), 0) for s in covered) / len(covered)
         return round((count + 1) / (baseline + 1), 2)
 
-    def _prune(self) -> None:
-        """Keep closed windows the trend or latest.json can still need."""
+    def _prune(self, now_ms: int | None = None) -> None:
+        """Keep closed windows the trend or latest.json can still need, measured back from the newest
+        window, but never from one later than the processing time: a window a record's time put in the
+        future must not push every real one out."""
         if not self.closed:
             return
         newest = max(k[0] for k in (*self.open, *self.closed))
+        if now_ms is not None:
+            newest = min(newest, now_ms)
         keep = max(self.baseline_windows * self.window_ms, LATEST_WINDOWS * self.slide_ms) + self.window_ms
         self.closed = {k: v for k, v in self.closed.items() if k[0] >= newest - keep}
 
@@ -124,7 +143,7 @@ class SinkState:
                 "tags": [{"hashtag": t, "display": d, "count": c, "trend": self._trend((start, end, t), c, lookup)}
                          for t, c, d, _ in tags]})
         return latest_document(updated_at=updated_at, batch_id=batch_id, watermark=format_utc_ms(watermark_ms),
-                               window=window, slide=slide, windows=windows)
+                               window=window, slide=slide, windows=windows, input_counts=self.input_counts)
 
     # -- persistence ----------------------------------------------------------------------------
 
@@ -132,7 +151,8 @@ class SinkState:
         return {"version": 1, "window_ms": self.window_ms, "slide_ms": self.slide_ms,
                 "baseline_windows": self.baseline_windows, "first_start_ms": self.first_start_ms,
                 "open": [[*k, *v] for k, v in self.open.items()],
-                "closed": [[*k, *v] for k, v in self.closed.items()]}
+                "closed": [[*k, *v] for k, v in self.closed.items()],
+                "input_counts": dict(self.input_counts), "counted_through": self.counted_through}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "SinkState":
@@ -140,4 +160,6 @@ class SinkState:
                     baseline_windows=data["baseline_windows"], first_start_ms=data["first_start_ms"])
         state.open = {(s, e, t): (c, d) for s, e, t, c, d in data["open"]}
         state.closed = {(s, e, t): (c, d) for s, e, t, c, d in data["closed"]}
+        state.input_counts = {str(k): int(v) for k, v in (data.get("input_counts") or {}).items()}
+        state.counted_through = int(data.get("counted_through", -1))  # absent in older state files
         return state

@@ -15,11 +15,15 @@ from pyspark.sql import functions as F
 
 from tweetics.schema import CORRUPT_FIELD, envelope_schema
 from tweetcontract.hashtags import HASHTAG_PATTERN
+from tweetcontract.output.sources import SOURCES
 
 OBSERVATION = "tweetics_input"
 STATUS_OK = "ok"
+#: Observed per-source counters are named ``source_<name>`` (tweetcontract.output.sources.SOURCES).
+SOURCE_METRIC = "source_"
 #: Why a record was dropped before counting; each is a metric (contracts: bad data is counted, not fatal).
-DROP_REASONS = ("malformed", "non_tweet", "missing_fields")
+#: ``implausible_time``: ``created_at`` later than the record's ingest time plus ``--max-future``.
+DROP_REASONS = ("malformed", "non_tweet", "missing_fields", "implausible_time")
 
 _V1_TIME = "MMM d HH:mm:ss Z yyyy"  # v1.1 created_at after its day name: "Feb 29 19:42:02 +0000 2012"
 
@@ -31,17 +35,35 @@ class WindowSpec:
     window: str
     slide: str
     watermark: str
+    max_future_ms: int | None = None  # tolerance of created_at ahead of ingest time; None: no guard
 
 
-def parse_envelopes(raw: DataFrame) -> DataFrame:
+def ingest_ceiling(raw: DataFrame, max_future_ms: int | None) -> Column | None:
+    """The latest plausible event time of a record: its ingest time plus the tolerance, or ``None``
+    (no guard) for frames without Kafka's ``timestamp`` column or without a tolerance.
+
+    Ingest time is the Kafka record timestamp, but never later than the batch's processing time
+    (``current_timestamp()``: in a stream it is the micro-batch's timestamp from the offset log, so a
+    re-run batch decides the same way): a producer's clock cannot lift the ceiling either.
+    """
+    if max_future_ms is None or "timestamp" not in raw.columns:
+        return None
+    ingest = F.least(F.col("timestamp"), F.current_timestamp())
+    return F.timestamp_millis(F.unix_millis(ingest) + F.lit(int(max_future_ms)))
+
+
+def parse_envelopes(raw: DataFrame, max_future_ms: int | None = None) -> DataFrame:
     """Kafka rows (binary ``value``) -> ``id, dialect, tweet, event_time, status``.
 
     ``status`` is ``ok`` or one of :data:`DROP_REASONS`; nothing is dropped here so that the caller can
-    count every reason before filtering.
+    count every reason before filtering. With ``max_future_ms`` (and Kafka's ``timestamp`` column) a
+    tweet whose event time is later than its ingest time plus that tolerance is set aside as
+    ``implausible_time``: it never reaches the watermark, and it is counted, not silently lost.
     """
+    ceiling = ingest_ceiling(raw, max_future_ms)
     env = F.from_json(F.col("value").cast("string"), envelope_schema(),
                       {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_FIELD}).alias("env")
-    parsed = raw.select(env)
+    parsed = raw.select(env, *([ceiling.alias("ceiling")] if ceiling is not None else []))
     created = F.col("env.tweet.created_at")
     event_time = (F.when(created.rlike("^[0-9]"), F.try_to_timestamp(created))
                   .otherwise(F.try_to_timestamp(F.substring(created, 5, 64), F.lit(_V1_TIME))))
@@ -52,11 +74,14 @@ def parse_envelopes(raw: DataFrame) -> DataFrame:
               | F.col("env.tweet").isNull(), F.lit("non_tweet"))
         .when(F.coalesce(F.col("env.id"), F.lit("")) == "", F.lit("missing_fields"))
         .when(event_time.isNull(), F.lit("missing_fields"))
-        .otherwise(F.lit(STATUS_OK))
     )
+    if ceiling is not None:
+        status = status.when(event_time > F.col("ceiling"), F.lit("implausible_time"))
+    status = status.otherwise(F.lit(STATUS_OK))
     return parsed.select(
         F.col("env.id").alias("id"),
         F.col("env.dialect").alias("dialect"),
+        F.col("env.source").alias("source"),
         F.col("env.tweet").alias("tweet"),
         event_time.alias("event_time"),
         status.alias("status"),
@@ -68,6 +93,9 @@ def observe_input(parsed: DataFrame) -> DataFrame:
     counts = [F.count(F.lit(1)).alias("records"),
               F.count_if(F.col("status") == STATUS_OK).alias("valid")]
     counts += [F.count_if(F.col("status") == reason).alias(reason) for reason in DROP_REASONS]
+    # where the valid records came from: a few more counters in the same aggregate (latest.json "sources")
+    ok = F.col("status") == STATUS_OK
+    counts += [F.count_if(ok & (F.col("source") == name)).alias(SOURCE_METRIC + name) for name in SOURCES]
     return parsed.observe(OBSERVATION, *counts)
 
 
@@ -182,5 +210,5 @@ def window_counts(tweets: DataFrame, spec: WindowSpec) -> DataFrame:
 
 def hashtag_counts(raw: DataFrame, spec: WindowSpec) -> DataFrame:
     """The whole pipeline from Kafka rows to windowed counts, with input metrics observed."""
-    parsed = observe_input(parse_envelopes(raw))
+    parsed = observe_input(parse_envelopes(raw, spec.max_future_ms))
     return window_counts(tweet_hashtags(parsed), spec)

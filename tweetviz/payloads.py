@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import orjson
 
-from . import charts, data
+from . import charts, data, provenance
 from .cloud import CloudWord, layout_cloud
 from .data import TagStat
 from .store import Snapshot, Store
@@ -32,6 +32,7 @@ def status_dict(snap: Snapshot, source: str) -> dict[str, Any]:
         "batch_id": snap.batch_id,
         "stale_since": data.iso(snap.stale_since),
         "error": snap.error,
+        "origin": provenance.origin(snap.sources),  # where the posts come from, how fresh (latest.json)
     }
 
 
@@ -57,6 +58,10 @@ def health(store: Store, hdfs_timeout: float) -> dict[str, Any]:
         "cache_files": len(store.cache),
         "cache_max_files": store.cache.max_files,
         "bad_lines": store.bad_lines,
+        # the job's running totals of input it set aside (latest.json "input"); None: not reported
+        "implausible_time": snap.input_counts.get("implausible_time"),
+        "lost_offsets": snap.input_counts.get("lost_offsets"),
+        "future_rows": snap.future_rows,
     }
 
 

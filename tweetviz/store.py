@@ -11,6 +11,10 @@ Web requests never touch HDFS. One refresher thread per process:
 * on any failure it keeps the last good snapshot and records ``stale_since``; the next successful
   poll clears it, so the store recovers by itself.
 
+Data time (the newest window end) is bounded by this process's wall clock: a window ending more than
+:data:`FUTURE_SLACK_S` after now is left out of the view and counted (``future_rows``), so a count with a
+far-future time (an old job's output, a hand-written file) cannot move the dashboard to 2099.
+
 Each published :class:`Snapshot` is immutable; readers take a reference and never lock.
 """
 
@@ -24,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping
 
 from tweetcontract.errors import BadCountLine, OutputError
+from tweetcontract.output.latest import input_counts
+from tweetcontract.output.sources import SourceSeen, parse_sources
 from tweetcontract.output.layout import LATEST, counts_folder, is_counts_file
 from tweetcontract.output.reader import FileStatus, Store as Source
 
@@ -31,6 +37,16 @@ from . import data
 from .data import CountRow, WindowKey
 
 logger = logging.getLogger(__name__)
+
+#: How far after the wall clock a window may end and still count as data (the job's own guard,
+#: ``--max-future``, defaults to 5 minutes; an hour leaves room for a coarse window or a skewed clock).
+FUTURE_SLACK_S = 3600
+
+
+def data_ceiling(now: float | None = None) -> int:
+    """The latest window end the view accepts, in epoch seconds: wall clock plus :data:`FUTURE_SLACK_S`."""
+    return int(time.time() if now is None else now) + FUTURE_SLACK_S
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -44,6 +60,9 @@ class Snapshot:
     batch_id: int | None = None
     stale_since: float | None = None  # wall clock of the first failure of the current outage
     error: str | None = None
+    input_counts: Mapping[str, int] = field(default_factory=dict)  # latest.json "input": the job's totals
+    future_rows: int = 0              # rows left out: their window ends after data_ceiling()
+    sources: Mapping[str, SourceSeen] = field(default_factory=dict)  # latest.json "sources": where posts came from
 
 
 class FileCache:
@@ -104,6 +123,8 @@ class Store:
         self._changed = threading.Condition()
         self._latest_key: tuple[int, int] | None = None
         self._latest: data.Latest | None = None
+        self._input_counts: dict[str, int] = {}
+        self._sources: dict[str, SourceSeen] = {}
         self._partition_table: dict[WindowKey, CountRow] = {}
         self._partition_key: tuple = ()
         self._next_scan = 0.0
@@ -191,16 +212,19 @@ class Store:
         key = (status.modified, status.length)
         if key == self._latest_key:
             return False
-        latest = data.parse_latest(self.source.read(LATEST))
+        raw = self.source.read(LATEST)
+        latest = data.parse_latest(raw)
         if latest.bad_tags:
             logger.warning("latest.json: skipped %d malformed tags", latest.bad_tags)
         self._latest, self._latest_key = latest, key
+        self._input_counts = input_counts(raw)
+        self._sources = parse_sources(raw)
         return True
 
     def _anchor(self) -> int:
-        if self._latest is not None and self._latest.rows:
-            return max(r.end for r in self._latest.rows)
-        return int(time.time())
+        ceiling = data_ceiling()
+        ends = [r.end for r in self._latest.rows if r.end <= ceiling] if self._latest is not None else []
+        return max(ends) if ends else int(time.time())
 
     def _scan_partitions(self) -> bool:
         dirs = partition_dirs(self._anchor(), self.history_minutes)
@@ -239,12 +263,18 @@ class Store:
         latest = self._latest
         table = (data.resolve([*self._partition_table.values(), *latest.rows]) if latest is not None
                  else dict(self._partition_table))
+        ceiling = data_ceiling()
+        future = sum(1 for k in table if k[1] > ceiling)
+        if future:
+            table = {k: v for k, v in table.items() if k[1] <= ceiling}
         end = data.newest_end(table)
         if end is not None:  # keep the table bounded to the history we serve
             since = end - (self.history_minutes + 1) * 60
             table = {k: v for k, v in table.items() if k[0] >= since}
         return Snapshot(self._snapshot.version + 1, state, table, end,
-                        latest.updated_at if latest else None, latest.batch_id if latest else None)
+                        latest.updated_at if latest else None, latest.batch_id if latest else None,
+                        input_counts=dict(self._input_counts) if latest else {}, future_rows=future,
+                        sources=dict(self._sources) if latest else {})
 
     def _publish(self, snap: Snapshot) -> None:
         with self._changed:

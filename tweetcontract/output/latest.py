@@ -2,7 +2,8 @@
 
     {"updated_at":"…Z","batch_id":17,"watermark":"…Z","window":"1 minute","slide":"1 minute",
      "windows":[{"start":"…Z","end":"…Z","final":false,
-                 "tags":[{"hashtag":"openstack","display":"OpenStack","count":12,"trend":1.8}]}]}
+                 "tags":[{"hashtag":"openstack","display":"OpenStack","count":12,"trend":1.8}]}],
+     "input":{"implausible_time":0,"lost_offsets":0}}
 
 Newest window last; at most :data:`LATEST_WINDOWS` windows of at most :data:`LATEST_TAGS` tags each.
 """
@@ -21,14 +22,34 @@ from tweetcontract.times import parse_utc_ms
 
 
 def latest_document(*, updated_at: str, batch_id: int, watermark: str | None, window: str, slide: str,
-                    windows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+                    windows: Iterable[dict[str, Any]], input_counts: dict[str, int] | None = None) -> dict[str, Any]:
     """The document, from windows given as ``{"start", "end", "final", "tags": [...]}`` in any order:
-    sorted by start, the newest :data:`LATEST_WINDOWS` kept, each with its :data:`LATEST_TAGS` largest tags."""
+    sorted by start, the newest :data:`LATEST_WINDOWS` kept, each with its :data:`LATEST_TAGS` largest tags.
+    ``input_counts`` (running totals such as ``implausible_time``, ``lost_offsets``) becomes ``"input"``."""
     chosen = sorted(windows, key=lambda w: (parse_utc_ms(w["start"]), parse_utc_ms(w["end"])))[-LATEST_WINDOWS:]
-    return {"updated_at": updated_at, "batch_id": batch_id, "watermark": watermark, "window": window,
-            "slide": slide,
-            "windows": [{**w, "tags": sorted(w["tags"], key=lambda t: (-t["count"], t["hashtag"]))[:LATEST_TAGS]}
-                        for w in chosen]}
+    doc = {"updated_at": updated_at, "batch_id": batch_id, "watermark": watermark, "window": window,
+           "slide": slide,
+           "windows": [{**w, "tags": sorted(w["tags"], key=lambda t: (-t["count"], t["hashtag"]))[:LATEST_TAGS]}
+                       for w in chosen]}
+    if input_counts is not None:
+        doc["input"] = {str(k): int(v) for k, v in sorted(input_counts.items())}
+    return doc
+
+
+def input_counts(data: bytes) -> dict[str, int]:
+    """The ``"input"`` totals of a ``latest.json`` (empty when absent or unreadable: they are
+    informational, and the document's own parser reports a broken file). Only names made of
+    ``[a-z_]`` with integer values >= 0 are kept: the file is read by a web page."""
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return {}
+    found = doc.get("input") if isinstance(doc, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items()
+            if isinstance(k, str) and 0 < len(k) <= 40 and all("a" <= c <= "z" or c == "_" for c in k)
+            and isinstance(v, int) and not isinstance(v, bool) and 0 <= v < 2**63}
 
 
 @dataclass(frozen=True, slots=True)
