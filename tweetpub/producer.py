@@ -5,6 +5,11 @@ names the topics: it is built with the tweet topic and, optionally, an explicit 
 (default ``<topic>.dlq``, :func:`tweetcontract.defaults.dlq_topic`). Tweets go out with
 :meth:`TweetProducer.write`, dead letters with :meth:`TweetProducer.dead_letter`.
 
+Nothing is lost silently: a record the brokers refuse for its size (when ``produce()`` raises, or in the
+delivery report) becomes a ``record-too-large`` dead letter with a bounded excerpt; any other failed
+delivery is sent once more, then dead-lettered (``delivery-failed:<error>``). Only a dead letter that
+cannot be delivered is counted as failed. A fatal producer error raises :class:`DeliveryError`.
+
 Partitions are chosen here (CRC32 of the key, the same formula as librdkafka's ``consistent``
 partitioner) so :mod:`tweetpub.replay.resume` can tell which partition a record would have gone to.
 """
@@ -15,13 +20,14 @@ import logging
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from confluent_kafka import KafkaError, KafkaException, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
-from tweetcontract.defaults import dlq_topic as default_dlq_topic
-from tweetpub.exceptions import KafkaUnavailable, UsageError
+from tweetcontract.defaults import DLQ_RAW_LIMIT, dlq_topic as default_dlq_topic
+from tweetcontract.envelope import build_dead_letter
+from tweetpub.exceptions import DeliveryError, KafkaUnavailable, UsageError
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +44,8 @@ class DeliveryStats:
     acked: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
     last_error: str = ""
+    retried: int = 0  # failed deliveries sent again
+    redirected: int = 0  # records dead-lettered instead (too large, or failed twice)
 
     def ok(self, topic: str) -> int:
         return self.acked.get(topic, 0)
@@ -76,9 +84,16 @@ class TweetProducer:
             raise UsageError(f"bad Kafka settings: {_kafka_msg(exc)}") from None
         except (TypeError, ValueError) as exc:
             raise UsageError(f"bad Kafka settings: {exc}") from None
+        self._config = cfg
         self._bootstrap = str(config.get("bootstrap.servers", ""))
         self._since_poll = 0
         self.partitions: dict[str, int] = {}
+        #: Largest record the topics accept (their ``max.message.bytes``), known after :meth:`ensure_topics`.
+        self.max_record: int | None = None
+        #: (source, line) of a record for its dead letter; replay maps its ``tp-pos`` header to the file line.
+        self.origin: Callable[[bytes | None, list[tuple[str, bytes]] | None], tuple[str, int]] = _default_origin
+        self._failures: list[tuple[KafkaError, Any]] = []
+        self._retried: set[tuple[str, int]] = set()
 
     def _on_error(self, err: KafkaError) -> None:
         if err.fatal():
@@ -90,9 +105,38 @@ class TweetProducer:
         if err is None:
             self.stats.acked[topic] = self.stats.acked.get(topic, 0) + 1
         else:
-            self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1
+            # Handled after the poll returns (producing from inside librdkafka's callback is avoided).
+            self._failures.append((err, msg))
+
+    def _settle(self) -> None:
+        """Retry or dead-letter the deliveries that failed since the last call."""
+        while self._failures:
+            err, msg = self._failures.pop(0)
+            topic, key, value, headers = msg.topic(), msg.key(), msg.value() or b"", msg.headers()
             self.stats.last_error = err.str()
-            logger.warning("delivery to %s failed: %s", topic, err.str())
+            if topic == self.dlq_topic:
+                self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1
+                logger.warning("dead letter to %s not delivered: %s", topic, err.str())
+                continue
+            ident = (topic, id(msg)) if key is None else (topic, hash((key, value)))
+            if err.code() != KafkaError.MSG_SIZE_TOO_LARGE and ident not in self._retried:
+                self._retried.add(ident)
+                self.stats.retried += 1
+                logger.warning("delivery to %s failed (%s): sending it again", topic, err.str())
+                self._send(topic, key or b"", value, headers)
+                continue
+            self._retried.discard(ident)
+            reason = "record-too-large" if err.code() == KafkaError.MSG_SIZE_TOO_LARGE else \
+                f"delivery-failed:{err.name().lower()}"
+            logger.warning("delivery to %s failed (%s): dead-lettered as %s", topic, err.str(), reason)
+            self._redirect(reason, key, value, headers)
+
+    def _redirect(self, reason: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None) -> None:
+        """Dead-letter a tweet record Kafka would not take, with a bounded excerpt of its value."""
+        self.stats.redirected += 1
+        source, line = self.origin(key, headers)
+        letter = build_dead_letter(reason, source, line, value, DLQ_RAW_LIMIT)
+        self._send(self.dlq_topic, key or f"{source}:{line}".encode("utf-8", "replace"), letter, headers)
 
     def ensure_topics(self, partitions: int = 1) -> dict[str, int]:
         """Check the brokers answer and both topics exist, creating missing ones.
@@ -141,7 +185,42 @@ class TweetProducer:
             md = self._admin.list_topics(timeout=self.timeout)
         for topic, meta in ready.items():
             self.partitions[topic] = len(meta.partitions)
+        self._fit_record_limit(list(topics))
         return dict(self.partitions)
+
+    def _fit_record_limit(self, topics: list[str]) -> None:
+        """Learn the topics' ``max.message.bytes`` and keep batches under it.
+
+        The brokers refuse a whole batch over the limit, so with a topic limit below ``batch.size``
+        innocent records would fail beside a big one: the producer (nothing sent yet) is rebuilt
+        with ``batch.size`` and ``message.max.bytes`` that fit.
+        """
+        limits = []
+        try:
+            futures = self._admin.describe_configs([ConfigResource("topic", t) for t in topics],
+                                                   request_timeout=self.timeout)
+            for fut in futures.values():
+                entry = fut.result(timeout=self.timeout).get("max.message.bytes")
+                if entry is not None and entry.value is not None:
+                    limits.append(int(entry.value))
+        except (KafkaException, ValueError, TimeoutError) as exc:  # not allowed to describe: keep librdkafka's defaults
+            logger.info("cannot read the topics' max.message.bytes (%s); keeping the producer's limits", exc)
+            return
+        if not limits:
+            return
+        self.max_record = min(limits)
+        batch = int(self._config.get("batch.size", 1_000_000))
+        message_max = int(self._config.get("message.max.bytes", 1_000_000))
+        if batch <= self.max_record and message_max <= self.max_record:
+            return
+        cfg = dict(self._config)
+        cfg["batch.size"] = max(1, min(batch, self.max_record))
+        cfg["message.max.bytes"] = max(1000, min(message_max, self.max_record))
+        self._producer.flush(self.timeout)
+        self._producer = Producer(cfg)
+        self._config = cfg
+        logger.info("topic limit %d bytes: batch.size %d, message.max.bytes %d", self.max_record,
+                    cfg["batch.size"], cfg["message.max.bytes"])
 
     def write(self, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
         """Queue one tweet record on the tweet topic."""
@@ -168,7 +247,12 @@ class TweetProducer:
         return self.stats.ok(self.dlq_topic)
 
     def _send(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None) -> None:
-        """Queue one record (partition from the key); waits for queue space instead of failing."""
+        """Queue one record (partition from the key); waits for queue space instead of failing.
+
+        :raises DeliveryError: the producer hit a fatal error (one clear line for the CLI).
+        """
+        if self._fatal:
+            raise DeliveryError(f"Kafka producer failed: {self._fatal}")
         partition = partition_for(key, self.partitions[topic])
         while True:
             try:
@@ -176,23 +260,49 @@ class TweetProducer:
                 break
             except BufferError:
                 self._producer.poll(0.05)  # the local queue is full: serve deliveries, then retry
+                self._settle()
+            except KafkaException as exc:
+                code = exc.args[0].code() if exc.args and isinstance(exc.args[0], KafkaError) else None
+                if code == KafkaError.MSG_SIZE_TOO_LARGE and topic != self.dlq_topic:
+                    logger.warning("a record of %d bytes is over the limit: dead-lettered", len(value))
+                    self._redirect("record-too-large", key, value, headers)
+                    return
+                if code == KafkaError.MSG_SIZE_TOO_LARGE:
+                    self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1
+                    self.stats.last_error = _kafka_msg(exc)
+                    return
+                raise DeliveryError(f"Kafka producer failed: {self._fatal or _kafka_msg(exc)}") from None
         self._since_poll += 1
         if self._since_poll >= self.POLL_EVERY:
             self._since_poll = 0
             self._producer.poll(0)
+            self._settle()
 
     def poll(self, timeout: float = 0) -> None:
-        """Serve delivery callbacks."""
+        """Serve delivery callbacks (and retry or dead-letter failed deliveries)."""
         self._producer.poll(timeout)
+        self._settle()
 
     def flush(self, timeout: float) -> int:
-        """Wait up to ``timeout`` seconds for every queued record; returns how many are still queued."""
-        return self._producer.flush(timeout)
+        """Wait up to ``timeout`` seconds for every queued record (retries and dead letters of failed
+        ones included); returns how many are still queued."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = self._producer.flush(max(0.0, deadline - time.monotonic()))
+            if not self._failures:
+                return left
+            self._settle()
+            if time.monotonic() >= deadline:
+                return self._producer.flush(0)
 
     @property
     def fatal_error(self) -> str:
         """The fatal error librdkafka reported, if any (e.g. the idempotent producer was fenced)."""
         return self._fatal
+
+
+def _default_origin(key: bytes | None, headers: list[tuple[str, bytes]] | None) -> tuple[str, int]:
+    return (key or b"").decode("utf-8", "replace")[:200], 0
 
 
 def _kafka_msg(exc: KafkaException) -> str:

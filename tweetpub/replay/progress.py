@@ -25,6 +25,7 @@ class Counters:
     resumed: int = 0
     dead_lettered: int = 0
     failed: int = 0
+    redirected: int = 0  # records Kafka refused (too large, failed twice), dead-lettered instead
     jumped: int = 0  # lines whose event time jumped past --max-gap (the pacer capped the wait)
 
     def summary(self) -> str:

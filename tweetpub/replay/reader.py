@@ -63,49 +63,61 @@ def check_paths(paths: Iterable[str]) -> None:
 
 class _Gunzip(io.RawIOBase):
     """Streaming gunzip (multi-member) that, unlike ``gzip.GzipFile``, hands out every byte it could
-    decompress before a truncation or corruption, then reports end of file and sets ``problem``."""
+    decompress before a truncation or corruption, then reports end of file and sets ``problem``.
+
+    Memory stays bounded whatever the input expands to (a gzip bomb): each step inflates at most
+    ``_CHUNK`` bytes (``max_length``; the input not yet inflated waits in ``unconsumed_tail``), and the
+    output is handed out from an offset instead of re-slicing, so reading is linear in the output.
+    """
 
     def __init__(self, compressed: BinaryIO) -> None:
         self._src = compressed
         self._d = zlib.decompressobj(wbits=31)
-        self._pending = b""
+        self._pending = memoryview(b"")
+        self._tail = b""  # compressed input not yet inflated
+        self._in_member = False
         self.problem: str | None = None
 
     def readable(self) -> bool:
         return True
 
-    def _fill(self) -> bool:
-        """Decompress until some output is pending; False at the end of the input."""
-        while not self._pending:
-            chunk = self._src.read(_CHUNK)
-            if not chunk:
+    def _inflate(self) -> bytes:
+        """Up to ``_CHUNK`` more bytes of output; b"" at the end of the input (``problem`` set if cut short)."""
+        while True:
+            data = self._tail or self._src.read(_CHUNK)
+            if not data:
                 if self._in_member:
+                    rest = self._d.decompress(b"", _CHUNK)  # output zlib still holds back
+                    if rest:
+                        return rest
                     self.problem = "truncated-gzip"
-                return False
-            try:
-                while chunk:
-                    self._in_member = True
-                    self._pending += self._d.decompress(chunk)
-                    if not self._d.eof:
-                        break
-                    self._in_member = False
-                    chunk = self._d.unused_data
-                    self._d = zlib.decompressobj(wbits=31)  # the next gzip member, if any
-                    if not chunk.strip(b"\0"):
-                        break  # trailing zero padding is allowed after the last member
-            except zlib.error as exc:
-                self.problem = f"corrupt-gzip: {exc}"
-                return bool(self._pending)
-        return True
-
-    _in_member = False
+                return b""
+            self._in_member = True
+            out = self._d.decompress(data, _CHUNK)
+            self._tail = self._d.unconsumed_tail
+            if self._d.eof:
+                rest = self._d.unused_data
+                self._in_member = False
+                self._d = zlib.decompressobj(wbits=31)  # the next gzip member, if any
+                # trailing zero padding is allowed after the last member
+                self._tail = rest if rest.strip(b"\0") else b""
+            if out:
+                return out
 
     def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
-        if not self._pending and (self.problem is not None or not self._fill()):
-            return 0
+        if not self._pending:
+            if self.problem is not None:
+                return 0
+            try:
+                self._pending = memoryview(self._inflate())
+            except zlib.error as exc:
+                self.problem = f"corrupt-gzip: {exc}"
+                return 0
+            if not self._pending:
+                return 0
         n = min(len(buf), len(self._pending))
         buf[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+        self._pending = self._pending[n:]  # a view: no copy of what is left
         return n
 
     def close(self) -> None:
