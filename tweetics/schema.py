@@ -53,6 +53,7 @@ def envelope_schema() -> StructType:
         StructField("schema", StringType()),
         StructField("id", StringType()),
         StructField("dialect", StringType()),
+        StructField("source", StringType()),
         StructField("tweet", tweet_schema()),
         StructField(CORRUPT_FIELD, StringType()),
     ])
