@@ -157,11 +157,15 @@
     } else if (s.state === "waiting" || s.state === "starting") {
       parts.push(s.state === "waiting" ? "Waiting for TweeTics output" : "Starting");
     } else {
+      // where the posts come from first: a replay must never pass for a live stream
+      var origin = s.origin || {};
+      parts.push(origin.label ? origin.label : "origin not reported");
+      if (origin.newest_at) { parts.push("newest data " + ago(origin.newest_at)); }
       parts.push("Data time " + clock(s.data_time));
       parts.push("updated " + ago(s.updated_at));
       if (s.batch_id !== null) { parts.push("batch " + s.batch_id); }
     }
-    if (s) { parts.push("source " + s.source); }
+    if (s) { parts.push("read from " + s.source); }
     parts.push(state.transport);
     $("status").textContent = parts.join(" · ");
     var banner = $("stale");
