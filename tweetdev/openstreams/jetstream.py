@@ -82,6 +82,8 @@ class FakeJetstream:
         self.script: list[Conn] = []
         self.requests: list[dict[str, list[str]]] = []
         self.connections = 0
+        self.frames_sent = 0
+        self.caught_up = threading.Event()  # set whenever a connection has sent the whole log and waits for more
         self.cond = threading.Condition()
         self.stopping = threading.Event()
         samples = [json.dumps(post_event(i, facet_tags=("rust",))).encode() for i in range(50)]
@@ -181,6 +183,7 @@ class FakeJetstream:
             while not self.stopping.is_set():
                 with self.cond:
                     while pos >= len(self.log) and not self.stopping.is_set():
+                        self.caught_up.set()
                         self.cond.wait(0.2)
                     if self.stopping.is_set():
                         return
@@ -199,6 +202,8 @@ class FakeJetstream:
                     payload = zc.compress(payload.encode("utf-8"))
                 ws.send(payload)
                 sent += 1
+                with self.cond:
+                    self.frames_sent += 1
                 if self.delay:
                     time.sleep(self.delay)
         except Exception:  # the client went away

@@ -93,6 +93,7 @@ class FakeMastodon:
         self.scripts: dict[str, deque[list[Any]]] = defaultdict(deque)
         self.requests: list[tuple[str, dict[str, list[str]], bool]] = []
         self.lock = threading.Lock()
+        self.holding: dict[str, int] = defaultdict(int)  # connections per stream that ran out of script
         self.stopping = threading.Event()
         self._port = port
         self._server: ThreadingHTTPServer | None = None
@@ -208,6 +209,8 @@ def _handler(api: FakeMastodon) -> type[BaseHTTPRequestHandler]:
                         self.wfile.flush()
                         self.close_connection = True
                         return
+                with api.lock:
+                    api.holding[stream] += 1
                 while not api.stopping.wait(api.heartbeat):  # hold: heartbeats until either side leaves
                     self._chunk(b":thump\n")
                 self._drop()

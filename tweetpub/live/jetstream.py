@@ -22,7 +22,7 @@ import orjson
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
-from tweetpub.exceptions import UsageError
+from tweetpub.exceptions import LiveSourceError, UsageError
 from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, Post, PostHandler
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ DIALECT = "bluesky"
 TAG_FEATURE = "app.bsky.richtext.facet#tag"
 LINK_FEATURE = "app.bsky.richtext.facet#link"
 MAX_FRAME = 2 * 2**20
+MAX_ID_CHARS = 1000  # the AT URI becomes the Kafka key: a key, not a payload
 FATAL_STATUSES = {400, 401, 403, 404}
 
 
@@ -111,6 +112,8 @@ def to_post(event: Any, raw: bytes) -> Post:
     rkey, record = commit.get("rkey"), commit.get("record")
     if not isinstance(rkey, str) or not rkey or not isinstance(record, dict):
         raise BadEvent("post-without-rkey-or-record")
+    if len(did) + len(rkey) > MAX_ID_CHARS:
+        raise BadEvent("bad-id")
     text = record.get("text")
     if not isinstance(text, str):
         raise BadEvent("post-without-text")
@@ -180,19 +183,20 @@ class JetstreamWorker:
     def _one_connection(self, url: str, handler: PostHandler, stop: threading.Event) -> float | None:
         """One connection; returns the wait before the next one, or None to stop."""
         try:
-            ws = connect(url, open_timeout=self.opts.connect_timeout, max_size=MAX_FRAME, compression=None,
-                         proxy=None, user_agent_header="tweetpub (+jetstream)")
+            with connect(url, open_timeout=self.opts.connect_timeout, max_size=MAX_FRAME, compression=None,
+                         proxy=None, user_agent_header="tweetpub (+jetstream)") as ws:
+                return self._read(ws, url, handler, stop)
         except InvalidStatus as exc:
             status = exc.response.status_code
             self.summary.http_errors[status] = self.summary.http_errors.get(status, 0) + 1
             if status in FATAL_STATUSES:
-                from tweetpub.exceptions import LiveSourceError
-
                 raise LiveSourceError(f"Jetstream at {self.base} refused the subscription (HTTP {status})") from None
             return self.attempts.failed(f"HTTP {status}", status)
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
             self.summary.network_errors += 1
             return self.attempts.failed(_short(exc))
+
+    def _read(self, ws: ClientConnection, url: str, handler: PostHandler, stop: threading.Event) -> float | None:
         with self._lock:
             self._ws = ws
         self.attempts.connected()
@@ -219,18 +223,11 @@ class JetstreamWorker:
                 if self.opts.dry_run:
                     handler.done.set()
             return None
-        except ConnectionClosed as exc:
+        except (ConnectionClosed, OSError) as exc:
             if stop.is_set():
                 return None
             self.summary.network_errors += 1
-            log.warning("jetstream: connection closed (%s)", _short(exc))
-            return self.attempts.failed(_short(exc))
-        except OSError as exc:
-            if stop.is_set():
-                return None
-            self.summary.network_errors += 1
-            if self.attempts.ever_connected:
-                log.warning("jetstream: connection error (%s)", _short(exc))
+            log.warning("jetstream: connection lost (%s)", _short(exc))
             return self.attempts.failed(_short(exc))
         finally:
             with self._lock:

@@ -161,6 +161,8 @@ def to_post(event: str, data: bytes) -> Post:
     uri, content = status.get("uri"), status.get("content")
     if not isinstance(uri, str) or not uri:
         raise BadEvent("status-without-uri")
+    if len(uri) > 1024:  # the uri becomes the Kafka key
+        raise BadEvent("bad-id")
     if not isinstance(content, str) or not isinstance(status.get("created_at"), str):
         raise BadEvent("status-without-content-or-created_at")
     text, links = html_text(content)
