@@ -2,13 +2,13 @@
 
 1. an external cluster named in the environment (KAFKA_BOOTSTRAP_SERVERS, HDFS_URL and WEBHDFS_URL all set,
    e.g. after `. .stack/env` or for a remote test cluster; SPARK_MASTER and SPARK_KAFKA_JARS optional);
-2. testcontainers, when a Docker engine answers and `make images` built our Kafka and Hadoop images
-   (deploy/docker: the launcher's own pinned jars on Debian; host networking on free ports, so
-   WebHDFS's DataNode redirects resolve exactly as on the local stack and nothing touches its ports);
-3. the project's own launcher (``python -m tweetdev.stack``), which starts the real daemons from Maven jars.
+2. the project's own launcher (``python -m tweetdev.stack``), which starts the real daemons from Maven jars;
+3. with ``TWEETICS_SERVICES=containers``: testcontainers, our own Kafka and Hadoop images (`make images`:
+   the launcher's pinned jars on Debian) on the host network on free ports, so WebHDFS's DataNode
+   redirects resolve exactly as on the local stack and nothing touches its ports. It fails with one line
+   when no engine answers or the images are missing.
 
-``TWEETICS_SERVICES`` picks one instead of this order: ``containers`` (fails with one line when no engine
-answers or the images are missing) or ``launcher``. `make test` runs its main session with
+``TWEETICS_SERVICES=launcher`` skips the external cluster too. `make test` runs its main session with
 ``launcher`` and, first, `make test-containers`: the stack, tweetpub and tweetics integration tests with
 ``containers``.
 
@@ -46,6 +46,8 @@ def docker_answers() -> bool:
 @contextmanager
 def containers() -> Iterator[dict[str, str]]:
     """Kafka (KRaft) and HDFS from our images (`make images`), on the host network on free ports."""
+    # No reaper: its image (testcontainers/ryuk) comes from a registry; the with-block removes ours.
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
     from testcontainers.core.container import DockerContainer
 
     kport, cport = free_port(), free_port()
@@ -125,7 +127,7 @@ def services() -> Iterator[tuple[str, dict[str, str]]]:
                            f"{docker.image('hadoop')} is not built (make images)")
     if ext:
         yield "external", complete(ext)
-    elif choice == "containers" or (choice == "auto" and docker_answers() and docker.have_images("kafka", "hadoop")):
+    elif choice == "containers":
         with containers() as env:
             yield "testcontainers", complete(env)
     else:
