@@ -1,12 +1,15 @@
-# syntax=docker/dockerfile:1
 # tweetpub: tweets (X API filtered stream, or a replayed recording) -> Kafka.
 # Build context: the repository root.
 #   docker build -f deploy/docker/tweetpub.Dockerfile -t ghcr.io/tweetics/tweetpub:0.1.0 .
-ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+ARG BASE_IMAGE=debian:bookworm-slim
 
-FROM ${PYTHON_IMAGE} AS build
+FROM ${BASE_IMAGE} AS build
+# Debian's Python 3.11 in a virtualenv (the final stage has the same /usr/bin/python3.11).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-venv \
+ && rm -rf /var/lib/apt/lists/* \
+ && python3 -m venv /opt/venv
 WORKDIR /src
-RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PIP_DISABLE_PIP_VERSION_CHECK=1
 COPY pyproject.toml README.md ./
 # The producer and the ground floor it shares with the other programs (tweetcontract: tweet rules,
@@ -14,11 +17,14 @@ COPY pyproject.toml README.md ./
 COPY tweetcontract/ tweetcontract/
 COPY tweetpub/ tweetpub/
 # The tweetpub extra adds the Kafka client, tweepy, urllib3 and tqdm to the light core: no Spark, no Flask.
-RUN pip install --no-cache-dir ".[tweetpub]"
+RUN --mount=type=cache,target=/root/.cache/pip pip install ".[tweetpub]"
 
-FROM ${PYTHON_IMAGE}
-RUN groupadd --system --gid 10001 tweetics \
- && useradd --system --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin tweetics
+FROM ${BASE_IMAGE}
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 tweetics \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /opt/tweetics --shell /usr/sbin/nologin tweetics
 COPY --from=build /opt/venv /opt/venv
 # The demo recording, replayed by default in compose and seeded into the Kubernetes volume.
 COPY tweetpub/data/demo.jsonl.gz /opt/tweetpub/data/demo.jsonl.gz

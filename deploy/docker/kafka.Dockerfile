@@ -1,0 +1,28 @@
+# Kafka 4.3.1 (KRaft, combined broker+controller by default) from the jars the local launcher resolves
+# (deploy/local/maven/kafka/pom.xml -> .cache/jars/kafka; `make images` fetches them first), on Debian
+# with Debian's JRE. Configure with KAFKA_<PROPERTY> variables (KAFKA_ADVERTISED_LISTENERS=...).
+# Build context: the repository root.
+#   docker build -f deploy/docker/kafka.Dockerfile -t ghcr.io/tweetics/kafka:4.3.1 .
+ARG BASE_IMAGE=debian:bookworm-slim
+
+FROM ${BASE_IMAGE}
+# The same first layer in the Kafka, Hadoop and Spark images, built once and shared (so no
+# ARG above it: an ARG in scope is part of a RUN's cache key).
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
+ && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 tweetics \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /opt/tweetics --shell /usr/sbin/nologin tweetics
+ARG KAFKA_VERSION=4.3.1
+COPY .cache/jars/kafka/ /opt/kafka/libs/
+COPY deploy/docker/kafka/log4j2.properties /opt/kafka/config/
+COPY deploy/docker/kafka/kafka-start deploy/docker/kafka/kafka-ready /opt/kafka/bin/
+RUN rm -f /opt/kafka/libs/.complete \
+ && test -f "/opt/kafka/libs/kafka_2.13-${KAFKA_VERSION}.jar" \
+ && install -d -o 10001 -g 10001 /var/lib/kafka /var/lib/kafka/data
+ENV PATH=/opt/kafka/bin:$PATH
+USER 10001:10001
+EXPOSE 9092 9093
+HEALTHCHECK --interval=5s --timeout=6s --start-period=60s --retries=24 CMD ["kafka-ready"]
+ENTRYPOINT ["kafka-start"]
