@@ -24,6 +24,7 @@ import tweepy
 import urllib3
 
 from tweetpub.exceptions import CredentialsError, LiveSourceError
+from tweetpub.live.lines import DEFAULT_MAX_LINE_BYTES, LongLine, bounded_lines
 from tweetpub.live.routing import LiveSummary, PageRouter
 
 log = logging.getLogger(__name__)
@@ -114,12 +115,14 @@ class LiveStreamClient(tweepy.StreamingClient):
 
     def __init__(self, bearer_token: str, *, api_base: str = DEFAULT_API_BASE, backoff: Backoff = Backoff(),
                  read_timeout: float = 21.0, connect_timeout: float = 10.0, max_retries: int | None = None,
-                 router: PageRouter | None = None, summary: LiveSummary | None = None) -> None:
+                 router: PageRouter | None = None, summary: LiveSummary | None = None,
+                 max_line_bytes: int = DEFAULT_MAX_LINE_BYTES) -> None:
         super().__init__(bearer_token, return_type=dict, wait_on_rate_limit=False,
                          max_retries=math.inf if max_retries is None else max_retries, daemon=True)
         self.api_base = api_base.rstrip("/")
         self.backoff = BackoffState(backoff)
         self.read_timeout = read_timeout
+        self.max_line_bytes = max_line_bytes  # a line that never ends is cut and dead-lettered, not kept
         self.connect_timeout = connect_timeout
         self.router = router
         self.summary = summary if summary is not None else LiveSummary()
@@ -210,13 +213,16 @@ class LiveStreamClient(tweepy.StreamingClient):
                     return self._http_failure(resp)
                 self.summary.connections += 1
                 log.info("stream connected (%s)", resp.status_code)
-                for line in resp.iter_lines(chunk_size=self.chunk_size):
+                for line in bounded_lines(resp.iter_content(chunk_size=self.chunk_size), self.max_line_bytes):
                     if not self.running:
                         return -1
                     if not self._got_data:
                         self._got_data = True
                         self.backoff.reset()  # a healthy connection: start the schedules afresh
-                    if line:
+                    if isinstance(line, LongLine):
+                        if self.router is not None:
+                            self.router.too_long(line.head)
+                    elif line:
                         outcome = self.router.handle(line) if self.router else "tweet"
                         if self.router is not None and self.router.done:
                             self.running = False

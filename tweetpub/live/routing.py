@@ -8,10 +8,13 @@ go to a :class:`LiveSummary`.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol
+
+import orjson
+
+from tweetcontract.decode import json_error_reason
 
 
 @dataclass
@@ -122,13 +125,21 @@ class PageRouter:
                 return True
         return False
 
+    def too_long(self, head: bytes) -> None:
+        """A line over the reader's limit (its first bytes): dead-lettered as ``line-too-long``."""
+        self.summary.messages += 1
+        self._dead("line-too-long", head)
+
     def handle(self, raw: bytes) -> str:
         """Route one non-empty line; returns its classification (``reconnect`` asks for a new connection)."""
         self.summary.messages += 1
         try:
-            message = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            self._dead("invalid json", raw)
+            # orjson, not json: it refuses lone surrogates (which would fail when written back) and
+            # nesting past its depth limit (json would raise RecursionError past any ValueError handler).
+            message = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            reason = json_error_reason(exc, raw)
+            self._dead(reason if reason in ("too-deep", "lone-surrogate") else "invalid json", raw)
             return "invalid"
         kind = classify(message)
         if kind == "tweet":

@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-import orjson
-
-from tweetcontract import dialects
+from tweetcontract.decode import BadLine, decode_object, tweet_json
 from tweetcontract.defaults import DLQ_RAW_LIMIT
 from tweetcontract.envelope import ValueBuilder, build_dead_letter
 from tweetpub.exceptions import DeliveryError, KafkaUnavailable
@@ -30,13 +28,14 @@ class KafkaPageSink:
 
     def write_page(self, page: dict, raw: bytes, number: int) -> int:
         try:
-            tweets = dialects.normalize(page)
-        except (ValueError, dialects.NotATweet) as exc:  # BadTweet is a ValueError
-            self.dead_letter(getattr(exc, "reason", None) or getattr(exc, "kind", None) or "not a tweet", raw,
-                             number)
+            # flattened and serialized here, so a page that cannot be written back (too deep, amplifying)
+            # is one dead letter, never an exception that ends the stream
+            tweets = decode_object(page)
+        except BadLine as exc:
+            self.dead_letter(exc.reason.removeprefix("not-a-tweet:"), raw, number)
             return 0
         for tweet in tweets:
-            self.writer.write(tweet.id.encode("utf-8"), self.values(tweet.id, tweet.dialect, orjson.dumps(tweet.data)))
+            self.writer.write(tweet.id.encode("utf-8"), self.values(tweet.id, tweet.dialect, tweet_json(tweet)))
         return len(tweets)
 
     def dead_letter(self, reason: str, raw: bytes, number: int) -> None:
