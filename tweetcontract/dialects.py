@@ -95,7 +95,11 @@ def _mastodon_message(message: dict[str, Any]) -> dict[str, Any]:
             payload = orjson.loads(payload)
         except orjson.JSONDecodeError as exc:
             raise BadTweet("bad-mastodon-payload", str(exc)) from None
-    if not isinstance(payload, dict) or detect(payload) != "mastodon":
+    try:
+        is_status = detect(payload) == "mastodon"
+    except (BadTweet, NotATweet):
+        is_status = False
+    if not is_status:
         raise BadTweet("bad-mastodon-payload", "the update carries no status")
     return payload
 
