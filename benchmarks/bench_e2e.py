@@ -28,7 +28,7 @@ from pathlib import Path
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from benchmarks.benchlib import percentile
+from benchmarks.benchlib import kafka_settings, percentile
 from tweetcontract.envelope import build_value
 from tweetdev.harness import Run, free_port, get_json, topic_end_offsets, wait_for
 from tweetdev.pipeline import BIN, Pipeline, group_cpu_seconds
@@ -163,9 +163,9 @@ def capacity(run: Run, env: dict, rates: list[int], step_s: float, trigger_ms: i
         time.sleep(min(8.0, step_s / 4))  # let the rate settle before measuring
         cpu0 = {n: run.pipeline.cpu_seconds(n) for n in ("tweetpub", "tweetics", "tweetviz")}
         cpu0.update({n: group_cpu_seconds(procs.running_pid(p, stack_dir) or 0) for n, p in daemons.items()})
-        off0, t0 = topic_end_offsets(env["KAFKA_BOOTSTRAP_SERVERS"], run.topic), time.time()
+        off0, t0 = topic_end_offsets(env["KAFKA_BOOTSTRAP_SERVERS"], run.topic, kafka_settings(env)), time.time()
         time.sleep(step_s)
-        off1, t1 = topic_end_offsets(env["KAFKA_BOOTSTRAP_SERVERS"], run.topic), time.time()
+        off1, t1 = topic_end_offsets(env["KAFKA_BOOTSTRAP_SERVERS"], run.topic, kafka_settings(env)), time.time()
         cpu1 = {n: run.pipeline.cpu_seconds(n) for n in ("tweetpub", "tweetics", "tweetviz")}
         cpu1.update({n: group_cpu_seconds(procs.running_pid(p, stack_dir) or 0) for n, p in daemons.items()})
         run.pipeline.stop("tweetpub")
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     env = read_env(stack_dir)
     (REPO / "build" / "bench").mkdir(parents=True, exist_ok=True)
     topic = f"bench-e2e-{uuid.uuid4().hex[:8]}"
-    admin = AdminClient({"bootstrap.servers": env["KAFKA_BOOTSTRAP_SERVERS"]})
+    admin = AdminClient({"bootstrap.servers": env["KAFKA_BOOTSTRAP_SERVERS"], **kafka_settings(env)})
     for fut in admin.create_topics([NewTopic(topic, 2, 1), NewTopic(f"{topic}.dlq", 1, 1)]).values():
         fut.result(timeout=60)
     pipeline = Pipeline(REPO / "build" / "bench" / "e2e-logs", env)
@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
         client = InsecureClient(env["WEBHDFS_URL"], user="tweetics")
         wait_for(lambda: client.status(f"{run.root}/checkpoint/offsets", strict=False), 180, 1, what="job started")
-        producer = Producer({"bootstrap.servers": env["KAFKA_BOOTSTRAP_SERVERS"], "enable.idempotence": True,
+        producer = Producer({"bootstrap.servers": env["KAFKA_BOOTSTRAP_SERVERS"], **kafka_settings(env), "enable.idempotence": True,
                              "acks": "all", "linger.ms": 5})
         load = Load(producer, topic, args.background_rate)
         load.start()

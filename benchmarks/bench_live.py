@@ -21,6 +21,7 @@ import uuid
 
 import orjson
 
+from benchmarks.benchlib import kafka_settings as _settings_of
 from tweetdev.fakestream import Block, FakeXApi, Hold, tweet_page
 from tweetpub.kafkaconf import client_config, producer_config
 from tweetpub.producer import TweetProducer
@@ -43,15 +44,22 @@ def bootstrap() -> str:
     sys.exit("bench-live: no Kafka (set KAFKA_BOOTSTRAP_SERVERS or run `make up`)")
 
 
+def kafka_settings() -> dict[str, str]:
+    """The client settings of the Kafka that bootstrap() found (a secured stack's KAFKA_CONFIG_FILE)."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or not (default_stack_dir() / "env").exists():
+        return _settings_of()
+    return _settings_of(read_env(default_stack_dir()))
+
+
 def producer(servers: str, topic: str) -> TweetProducer:
-    conf = producer_config(servers, compression="lz4", linger_ms=20, batch_size=262144, extra={})
-    return TweetProducer(conf, client_config(servers, {}), topic, timeout=15)
+    conf = producer_config(servers, compression="lz4", linger_ms=20, batch_size=262144, extra=kafka_settings())
+    return TweetProducer(conf, client_config(servers, kafka_settings()), topic, timeout=15)
 
 
 def delete_topics(servers: str, topics: list[str]) -> None:
     from confluent_kafka.admin import AdminClient
 
-    for fut in AdminClient({"bootstrap.servers": servers}).delete_topics(topics, operation_timeout=30).values():
+    for fut in AdminClient({"bootstrap.servers": servers, **kafka_settings()}).delete_topics(topics, operation_timeout=30).values():
         try:
             fut.result(timeout=60)
         except Exception:  # best effort: a leftover uuid topic harms nobody

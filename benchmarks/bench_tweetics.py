@@ -28,6 +28,9 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+from benchmarks.benchlib import kafka_settings
+from tweetics.kafkaopts import source_options
+
 logger = logging.getLogger("bench_tweetics")
 
 
@@ -58,10 +61,10 @@ def produce(bootstrap: str, topic: str, partitions: int, records: Iterator[tuple
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient({"bootstrap.servers": bootstrap, **kafka_settings()})
     for fut in admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)]).values():
         fut.result(timeout=60)
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "batch.size": 1_000_000,
+    producer = Producer({"bootstrap.servers": bootstrap, **kafka_settings(), "linger.ms": 50, "batch.size": 1_000_000,
                          "compression.type": "lz4", "queue.buffering.max.messages": 500_000})
     count = size = 0
     for key, value in records:
@@ -82,7 +85,7 @@ def produce(bootstrap: str, topic: str, partitions: int, records: Iterator[tuple
 def delete_topics(bootstrap: str, topics: list[str]) -> None:
     from confluent_kafka.admin import AdminClient
 
-    for fut in AdminClient({"bootstrap.servers": bootstrap}).delete_topics(topics).values():
+    for fut in AdminClient({"bootstrap.servers": bootstrap, **kafka_settings()}).delete_topics(topics).values():
         try:
             fut.result(timeout=60)
         except Exception:  # cleanup only
@@ -116,7 +119,7 @@ def run_wordcount(spark: Any, opts: argparse.Namespace, topic: str) -> float:
     from pyspark.sql.functions import explode, split
 
     lines = (spark.readStream.format("kafka")
-             .option("kafka.bootstrap.servers", opts.bootstrap_servers)
+             .options(**source_options(opts.bootstrap_servers, os.environ.get("KAFKA_CONFIG_FILE")))
              .option("subscribe", topic)
              .option("startingOffsets", "earliest")
              .option("failOnDataLoss", "false")

@@ -22,6 +22,8 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from benchmarks.benchlib import java_kafka_config, kafka_settings
+
 from tweetcontract.defaults import DEFAULT_LOCATIONS, DEFAULT_TRACK, dlq_topic
 from tweetpub.config import DEFAULT_BATCH_SIZE, DEFAULT_COMPRESSION, DEFAULT_LINGER_MS
 from tweetpub.generate import GenOptions, generate, open_output
@@ -63,8 +65,8 @@ def _payload_file(recording: Path, payload: Path) -> tuple[int, int]:
 
 def _replay(bootstrap: str, recording: Path, topic: str, flt: TweetFilter | None, props: dict) -> tuple[float, int, int]:
     """Run replay in-process; (seconds from first line to last acknowledgement, tweets read, bytes acked)."""
-    common = client_config(bootstrap, {})
-    producer = TweetProducer(producer_config(bootstrap, extra={}, **props), common, topic)
+    common = client_config(bootstrap, kafka_settings())
+    producer = TweetProducer(producer_config(bootstrap, extra=kafka_settings(), **props), common, topic)
     producer.ensure_topics(1)
     acked_bytes = [0]
     original = producer._on_delivery
@@ -91,6 +93,9 @@ def _perf_test(jars: str, bootstrap: str, topic: str, payload: Path, n: int, pro
            "--bootstrap-server", bootstrap, "--command-property", "acks=all", "enable.idempotence=true",
            f"linger.ms={props['linger_ms']}", f"batch.size={props['batch_size']}",
            f"compression.type={props['compression']}", "--reporting-interval", "60000"]
+    secured = java_kafka_config(payload.parent)  # a secured stack: the settings go in a 0600 file, not argv
+    if secured:
+        cmd += ["--command-config", str(secured)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     match = None
     for line in out.stdout.splitlines():
@@ -126,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"corpus: {n} tweets ({args.dialect}), {size / n:.0f} B/record incl. envelope; "
           f"acks=all idempotent, {props}", flush=True)
 
-    admin = AdminClient({"bootstrap.servers": args.bootstrap_servers})
+    admin = AdminClient({"bootstrap.servers": args.bootstrap_servers, **kafka_settings()})
     topics: list[str] = []
     try:
         t_perf = _topic(admin, 1)

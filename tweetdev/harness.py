@@ -102,10 +102,12 @@ def eventually_equal(fetch: Callable[[], Any], want: Any, timeout: float, interv
     return _poll(fetch, lambda got: got == want, timeout, interval)[1]
 
 
-def topic_end_offsets(bootstrap: str, topic: str) -> int:
+def topic_end_offsets(bootstrap: str, topic: str, settings: Mapping[str, str] | None = None) -> int:
+    """Records in ``topic`` (sum of its partitions' end offsets); ``settings``: client security, if any."""
     from confluent_kafka import Consumer, TopicPartition
 
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "offsets-probe", "enable.auto.commit": False})
+    c = Consumer({"bootstrap.servers": bootstrap, **(settings or {}), "group.id": "offsets-probe",
+                  "enable.auto.commit": False})
     try:
         md = c.list_topics(topic, timeout=10)
         total = 0
