@@ -52,5 +52,5 @@ test-unit: venv ## the tests that need no services
 
 -include mk/*.mk
 
-demo: venv ## the whole pipeline on the local stack: replay -> Kafka -> Spark -> HDFS -> live tag cloud; Ctrl-C stops it
-	$(PY) -m tweetdev.demo
+demo: venv ## the whole pipeline on the local stack: replay (or SOURCE=bluesky|mastodon|x live) -> Kafka -> Spark -> HDFS -> live tag cloud; Ctrl-C stops it
+	$(PY) -m tweetdev.demo $(if $(SOURCE),--source $(SOURCE))

@@ -1,8 +1,10 @@
 """`make demo` (`python -m tweetdev.demo`): the whole pipeline on the local stack, until Ctrl-C.
 
 Starts the stack if needed, submits TweeTics with spark-submit, replays the committed demo recording in a loop
-(or streams live from X when X_BEARER_TOKEN is set), serves Tweetviz, prints the URL, and on Ctrl-C stops
-every process it started, the stack included when it started the stack.
+(or streams live: ``--source bluesky`` / ``make demo SOURCE=bluesky`` from Jetstream, ``SOURCE=mastodon`` from a
+Mastodon server with MASTODON_TOKEN, ``SOURCE=x`` or X_BEARER_TOKEN set from X), serves Tweetviz, prints the URL,
+and on Ctrl-C stops every process it started, the stack included when it started the stack. A live source that
+cannot be reached is reported in one line, before anything starts, and the demo exits 1.
 """
 from __future__ import annotations
 
@@ -24,6 +26,41 @@ from tweetdev.stack.errors import StackError
 from tweetdev.stack.toolchain import REPO, default_stack_dir
 
 DEMO_RECORDING = REPO / "tweetpub" / "data" / "demo.jsonl.gz"
+#: The live demo's filter on Bluesky and Mastodon (DEMO_TRACK overrides it; empty keeps every post): tech words
+#: broad enough that a minute of either network's English posts fills the cloud.
+OPEN_DEMO_TRACK = ("ai,llm,opensource,open source,linux,python,rust,golang,javascript,typescript,kubernetes,docker,"
+                   "cloud,devops,database,programming,coding,developer,software,tech,cybersecurity,infosec,privacy,"
+                   "github,machine learning,datascience,bigdata,big data,iot,openstack,kafka,spark,android,apple,"
+                   "startup,robotics,science,space,gamedev,raspberry pi,homelab,selfhosted,fediverse,atproto")
+LIVE_NAMES = {"bluesky": "Bluesky (Jetstream)", "mastodon": "Mastodon (streaming API)", "x": "the X API v2 filtered stream"}
+
+
+def live_argv(source: str) -> list[str]:
+    """The ``tweetpub stream`` flags of a live demo source (without Kafka's)."""
+    argv = [str(BIN / "tweetpub"), "stream", "--source", source]
+    if source in ("bluesky", "mastodon"):
+        track = os.environ.get("DEMO_TRACK", OPEN_DEMO_TRACK)
+        argv += ["--track", track, "--lang", os.environ.get("DEMO_LANG", "en")] if track else ["--no-filter"]
+    return argv
+
+
+def probe(source: str, timeout: float = 10.0) -> str | None:
+    """None when the live source answers (``tweetpub stream --dry-run``), else its one-line reason."""
+    import subprocess
+
+    if source == "mastodon" and not (os.environ.get("MASTODON_TOKEN") or os.environ.get("MASTODON_TOKEN_FILE")):
+        return "SOURCE=mastodon needs an access token: set MASTODON_TOKEN (or MASTODON_TOKEN_FILE)"
+    if source == "x":
+        return None  # the X source checks its token and rules itself when it starts
+    argv = live_argv(source) + ["--dry-run", "--connect-timeout", str(min(5.0, timeout)), "--max-retries", "0"]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"{LIVE_NAMES[source]} did not answer within {timeout:g}s"
+    if done.returncode == 0:
+        return None
+    lines = [line for line in done.stderr.splitlines() if line.startswith("tweetpub: error: ")]
+    return lines[-1].removeprefix("tweetpub: error: ") if lines else f"tweetpub exited {done.returncode}"
 
 
 def _wipe_hdfs(webhdfs: str, path: str) -> None:
@@ -43,6 +80,11 @@ def _ensure_topics(bootstrap: str, topic: str, partitions: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.source != "replay":
+        problem = probe(args.source)
+        if problem:
+            print(f"demo: error: cannot stream from {LIVE_NAMES[args.source]}: {problem}", file=sys.stderr)
+            return 1
     stack_dir = Path(args.dir).resolve()
     started_stack = not is_running(stack_dir)
     # A running stack keeps its shape; one the demo starts is the default single-broker, local-Spark one.
@@ -75,9 +117,9 @@ def run(args: argparse.Namespace) -> int:
         while not stopping and time.monotonic() < deadline and not _job_started(env["WEBHDFS_URL"], args.hdfs_root):
             _check(pipeline)
             time.sleep(1)
-        if os.environ.get("X_BEARER_TOKEN"):
-            source = "the live X API v2 filtered stream"
-            argv = [str(BIN / "tweetpub"), "stream", "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic]
+        if args.source != "replay":
+            source = f"the live {LIVE_NAMES[args.source]}"
+            argv = live_argv(args.source) + ["--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic]
         else:
             source = f"{DEMO_RECORDING.relative_to(REPO)} (looping, {args.speed}x the recorded pace)"
             argv = [str(BIN / "tweetpub"), "replay", str(DEMO_RECORDING), "--loop", "--speed", str(args.speed),
@@ -128,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--topic", default=os.environ.get("TWEETPUB_TOPIC") or "tweets", help="Kafka topic (env TWEETPUB_TOPIC)")
     p.add_argument("--speed", type=float, default=os.environ.get("DEMO_SPEED") or "10", help="replay pace, times the recorded one (env DEMO_SPEED)")
     p.add_argument("--trigger", default=os.environ.get("DEMO_TRIGGER") or "2 seconds", help="TweeTics trigger interval (env DEMO_TRIGGER)")
+    p.add_argument("--source", choices=["replay", "bluesky", "mastodon", "x"],
+                   default=os.environ.get("SOURCE") or ("x" if os.environ.get("X_BEARER_TOKEN") else "replay"),
+                   help="where the posts come from (env SOURCE; default: the committed recording, or x when "
+                        "X_BEARER_TOKEN is set)")
     p.add_argument("--hdfs-root", default="/demo", help="HDFS folder for the demo's output and checkpoints")
     p.add_argument("--keep-stack", action="store_true", help="leave the stack running on exit even if the demo started it")
     args = p.parse_args(argv)
