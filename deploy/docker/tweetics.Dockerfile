@@ -19,7 +19,10 @@ COPY pyproject.toml README.md ./
 COPY tweetcontract/ tweetcontract/
 COPY tweetics/ tweetics/
 # The tweetics extra is pyspark, pinned there (it must match the connector jars below).
-RUN --mount=type=cache,target=/root/.cache/pip pip install ".[tweetics]"
+# The host's CA bundle (a build secret, never in a layer) for machines whose egress re-signs TLS.
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip-ca \
+ if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && pip install ".[tweetics]"
 
 FROM ${BASE_IMAGE}
 # The same first layer in the Kafka, Hadoop and Spark images, built once and shared (so no

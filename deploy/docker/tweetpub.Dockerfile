@@ -17,7 +17,10 @@ COPY pyproject.toml README.md ./
 COPY tweetcontract/ tweetcontract/
 COPY tweetpub/ tweetpub/
 # The tweetpub extra adds the Kafka client, tweepy, urllib3 and tqdm to the light core: no Spark, no Flask.
-RUN --mount=type=cache,target=/root/.cache/pip pip install ".[tweetpub]"
+# The host's CA bundle (a build secret, never in a layer) for machines whose egress re-signs TLS.
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip-ca \
+ if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && pip install ".[tweetpub]"
 
 FROM ${BASE_IMAGE}
 RUN apt-get update \

@@ -19,7 +19,10 @@ COPY tweetcontract/ tweetcontract/
 COPY tweetviz/ tweetviz/
 # The tweetviz extra adds Flask, plotly and gunicorn to the light core: no Kafka client, no Spark.
 # The extra gives gunicorn a floor; the image pins the version it was checked with.
-RUN --mount=type=cache,target=/root/.cache/pip pip install ".[tweetviz]" "gunicorn==${GUNICORN_VERSION}"
+# The host's CA bundle (a build secret, never in a layer) for machines whose egress re-signs TLS.
+RUN --mount=type=cache,target=/root/.cache/pip --mount=type=secret,id=pip-ca \
+ if [ -s /run/secrets/pip-ca ]; then export PIP_CERT=/run/secrets/pip-ca; fi \
+ && pip install ".[tweetviz]" "gunicorn==${GUNICORN_VERSION}"
 
 FROM ${BASE_IMAGE}
 RUN apt-get update \

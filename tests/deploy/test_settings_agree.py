@@ -41,8 +41,8 @@ def _connector_coordinates(s: dict[str, str]) -> list[str]:
 def test_settings_are_self_consistent(settings) -> None:
     s = settings
     assert s["DLQ_TOPIC"] == s["TOPIC"] + ".dlq"  # contracts.md: <topic>.dlq
-    assert s["KAFKA_IMAGE"] == f"apache/kafka:{s['KAFKA_VERSION']}"
-    assert s["HADOOP_IMAGE"] == f"apache/hadoop:{s['HADOOP_VERSION']}"
+    assert s["KAFKA_IMAGE"] == f"{s['IMAGE_REPOSITORY']}/kafka:{s['KAFKA_VERSION']}"
+    assert s["HADOOP_IMAGE"] == f"{s['IMAGE_REPOSITORY']}/hadoop:{s['HADOOP_VERSION']}"
     assert s["PYTHON_IMAGE"].startswith(f"python:{s['PYTHON_VERSION']}.")
     for component in ("tweetpub", "tweetics", "tweetviz", "deployer"):
         assert s[f"{component.upper()}_IMAGE"] == f"{s['IMAGE_REPOSITORY']}/{component}:{s['APP_VERSION']}"
@@ -86,9 +86,10 @@ def test_compose_agrees(settings) -> None:
     assert svc["tweetpub"]["image"] == s["TWEETPUB_IMAGE"]
     assert svc["tweetviz"]["image"] == s["TWEETVIZ_IMAGE"]
     kafka_env = svc["kafka"]["environment"]
-    assert kafka_env["KAFKA_LISTENERS"] == f"PLAINTEXT://:{s['KAFKA_CLIENT_PORT']},CONTROLLER://:{s['KAFKA_CONTROLLER_PORT']}"
+    assert kafka_env["KAFKA_LISTENERS"] == (f"PLAINTEXT://:{s['KAFKA_CLIENT_PORT']},CONTROLLER://:{s['KAFKA_CONTROLLER_PORT']},"
+                                          f"EXTERNAL://:{s['KAFKA_EXTERNAL_PORT']}")
     assert kafka_env["CLUSTER_ID"] == _k8s_cluster_id()
-    init_script = svc["hdfs-init"]["command"][-1]
+    init_script = (svc["hdfs-init"].get("command") or svc["hdfs-init"]["entrypoint"])[-1]
     assert f"-mkdir -p {s['HDFS_OUTPUT_PATH']} {s['HDFS_CHECKPOINT_PATH']}" in init_script
     topics_script = svc["kafka-topics"]["entrypoint"][-1]
     assert f"for topic in {s['TOPIC']} {s['DLQ_TOPIC']};" in topics_script
@@ -101,7 +102,8 @@ def test_compose_agrees(settings) -> None:
     assert _flag(svc["tweetpub"]["command"], "--topic") == s["TOPIC"]
     assert svc["tweetviz"]["environment"]["TWEETVIZ_DATA"] == \
         f"webhdfs://namenode:{s['HDFS_NAMENODE_HTTP_PORT']}{s['HDFS_OUTPUT_PATH']}"
-    assert svc["tweetviz"]["ports"] == [f"127.0.0.1:{s['TWEETVIZ_PORT']}:{s['TWEETVIZ_PORT']}"]
+    # The host side moves with TWEETVIZ_HOST_PORT (beside a local stack); it defaults to the setting.
+    assert svc["tweetviz"]["ports"] == [f"127.0.0.1:${{TWEETVIZ_HOST_PORT:-{s['TWEETVIZ_PORT']}}}:{s['TWEETVIZ_PORT']}"]
     assert _flag(svc["spark-master"]["command"], "--port") == s["SPARK_MASTER_PORT"]
     assert _flag(svc["spark-master"]["command"], "--webui-port") == s["SPARK_MASTER_UI_PORT"]
     assert _flag(svc["spark-worker"]["command"], "--port") == s["SPARK_WORKER_PORT"]
@@ -241,7 +243,7 @@ def test_spinnaker_and_dockerfiles_agree(settings) -> None:
     for dockerfile in (ROOT / "deploy" / "docker").glob("*.Dockerfile"):
         for key, value in re.findall(r"^ARG (\w+)=(\S+)$", dockerfile.read_text(), re.M):
             assert args.setdefault(key, value) == value, f"{dockerfile.name}: ARG {key} differs"
-    for key in ("PYTHON_IMAGE", "MAVEN_IMAGE", "SPARK_VERSION", "SCALA_BINARY_VERSION",
+    for key in ("BASE_IMAGE", "SPARK_VERSION", "SCALA_BINARY_VERSION",
                 "SPARK_KAFKA_CLIENTS_VERSION", "COMMONS_POOL2_VERSION"):
         assert args[key] == s[key], key
     tweetics = (ROOT / "deploy/docker/tweetics.Dockerfile").read_text()
