@@ -1,7 +1,8 @@
 """The pruned read schema: only the envelope and tweet fields the hashtag rules and event time need.
 
-One struct serves both dialects (from_json ignores fields a record does not have): v1.1 hashtags carry
-``text``, v2 ones ``tag``. Keeping the schema this small is what makes parsing cheap: Spark's JSON reader
+One struct serves every dialect (from_json ignores fields a record does not have): v1.1 hashtags carry
+``text``, v2 ones ``tag``; a Bluesky Jetstream event brings ``commit.record`` (``createdAt``, ``text``,
+the facets' features, ``tags``); a Mastodon Status ``tags[].name`` and its reblog's. Keeping the schema this small is what makes parsing cheap: Spark's JSON reader
 skips every other field of a tweet without building it.
 """
 
@@ -34,8 +35,23 @@ def _content_fields() -> list[StructField]:
     ]
 
 
+def _bluesky_commit() -> StructType:
+    """A Jetstream commit: only the post record's time, text, facet features and tags."""
+    feature = StructType([StructField("$type", StringType()), StructField("tag", StringType())])
+    return StructType([StructField("record", StructType([
+        StructField("createdAt", StringType()),
+        StructField("text", StringType()),
+        StructField("facets", ArrayType(StructType([StructField("features", ArrayType(feature))]))),
+        StructField("tags", ArrayType(StringType())),
+    ]))])
+
+
+def _mastodon_tags() -> StructField:
+    return StructField("tags", ArrayType(StructType([StructField("name", StringType())])))
+
+
 def tweet_schema() -> StructType:
-    """The tweet object: its own content, event time, and the original of a retweet (both dialects)."""
+    """The tweet object: its own content, event time, and the original of a retweet (every dialect)."""
     return StructType([
         StructField("created_at", StringType()),
         *_content_fields(),
@@ -44,6 +60,9 @@ def tweet_schema() -> StructType:
             StructField("type", StringType()),
             *_content_fields(),
         ]))),
+        StructField("commit", _bluesky_commit()),
+        _mastodon_tags(),
+        StructField("reblog", StructType([_mastodon_tags()])),
     ])
 
 

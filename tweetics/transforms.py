@@ -14,7 +14,8 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from tweetics.schema import CORRUPT_FIELD, envelope_schema
-from tweetcontract.hashtags import HASHTAG_PATTERN
+from tweetcontract.hashtags import (BLUESKY_MAX_RECORD_TAGS, BLUESKY_TAG_FEATURE, DIALECTS, HASHTAG_PATTERN,
+                                   INVISIBLE, JOINERS, LEADING, MAX_TAG_LENGTH, MAX_TAGS)
 from tweetcontract.output.sources import SOURCES
 
 OBSERVATION = "tweetics_input"
@@ -64,13 +65,14 @@ def parse_envelopes(raw: DataFrame, max_future_ms: int | None = None) -> DataFra
     env = F.from_json(F.col("value").cast("string"), envelope_schema(),
                       {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT_FIELD}).alias("env")
     parsed = raw.select(env, *([ceiling.alias("ceiling")] if ceiling is not None else []))
-    created = F.col("env.tweet.created_at")
+    created = F.when(F.col("env.dialect") == "bluesky", F.col("env.tweet.commit.record.createdAt")) \
+        .otherwise(F.col("env.tweet.created_at"))  # a Jetstream event: the post record's time
     event_time = (F.when(created.rlike("^[0-9]"), F.try_to_timestamp(created))
                   .otherwise(F.try_to_timestamp(F.substring(created, 5, 64), F.lit(_V1_TIME))))
     status = (
         F.when(F.col("env").isNull() | F.col(f"env.{CORRUPT_FIELD}").isNotNull(), F.lit("malformed"))
         .when(~F.coalesce(F.col("env.schema").startswith("tweetpub/"), F.lit(False))
-              | ~F.coalesce(F.col("env.dialect").isin("v1.1", "v2"), F.lit(False))
+              | ~F.coalesce(F.col("env.dialect").isin(*DIALECTS), F.lit(False))
               | F.col("env.tweet").isNull(), F.lit("non_tweet"))
         .when(F.coalesce(F.col("env.id"), F.lit("")) == "", F.lit("missing_fields"))
         .when(event_time.isNull(), F.lit("missing_fields"))
@@ -99,17 +101,39 @@ def observe_input(parsed: DataFrame) -> DataFrame:
     return parsed.observe(OBSERVATION, *counts)
 
 
+def _empty() -> Column:
+    return F.array().cast("array<string>")
+
+
 def _content(t: Column, dialect: str) -> Column:
-    """One dialect-neutral struct per tweet body: the fullest entities, the plain entities, the fullest
-    text, so that the rule below (and its regex) appears once in the plan, not once per dialect/branch."""
+    """One dialect-neutral struct per tweet body: the fullest entity names, the plain entity names, the
+    fullest text, so that the rule below (and its regex) appears once in the plan, not once per dialect.
+
+    Bluesky's facet tags and record ``tags`` are its fullest entities (``p_ok`` when the record has
+    either field: only a record with neither is read from its text); Mastodon's ``tags[].name`` always
+    are (no text fallback: ``content`` is HTML).
+    """
+    none = F.lit(None).cast("array<string>")
+    if dialect == "bluesky":
+        record = t["commit"]["record"]
+        facet_tags = F.flatten(F.transform(record["facets"], lambda f: F.coalesce(F.transform(
+            F.filter(f["features"], lambda x: x["$type"] == BLUESKY_TAG_FEATURE), lambda x: x["tag"]), _empty())))
+        names = F.concat(F.coalesce(facet_tags, _empty()),
+                         F.coalesce(F.slice(record["tags"], 1, BLUESKY_MAX_RECORD_TAGS), _empty()))
+        return F.struct(names.alias("p_tags"), (record["facets"].isNotNull() | record["tags"].isNotNull()).alias("p_ok"),
+                        none.alias("e_tags"), F.lit(False).alias("e_ok"), record["text"].alias("text"))
+    if dialect == "mastodon":
+        return F.struct(F.transform(t["tags"], lambda h: h["name"]).alias("p_tags"), F.lit(True).alias("p_ok"),
+                        none.alias("e_tags"), F.lit(False).alias("e_ok"), F.lit(None).cast("string").alias("text"))
     if dialect == "v1.1":
-        primary, text = t["extended_tweet"]["entities"], F.coalesce(
+        field, primary, text = "text", t["extended_tweet"]["entities"], F.coalesce(
             F.nullif(t["extended_tweet"]["full_text"], F.lit("")), F.nullif(t["full_text"], F.lit("")), t["text"])
     else:
-        primary, text = t["note_tweet"]["entities"], F.coalesce(F.nullif(t["note_tweet"]["text"], F.lit("")), t["text"])
-    return F.struct(primary["hashtags"].alias("p_tags"), primary.isNotNull().alias("p_ok"),
-                    t["entities"]["hashtags"].alias("e_tags"), t["entities"].isNotNull().alias("e_ok"),
-                    text.alias("text"))
+        field, primary = "tag", t["note_tweet"]["entities"]
+        text = F.coalesce(F.nullif(t["note_tweet"]["text"], F.lit("")), t["text"])
+    return F.struct(F.transform(primary["hashtags"], lambda h: h[field]).alias("p_tags"), primary.isNotNull().alias("p_ok"),
+                    F.transform(t["entities"]["hashtags"], lambda h: h[field]).alias("e_tags"),
+                    t["entities"].isNotNull().alias("e_ok"), text.alias("text"))
 
 
 def _original_v2(tweet: Column) -> Column:
@@ -124,25 +148,43 @@ def tweet_content(tweet: Column, dialect: Column) -> Column:
     """The content struct the hashtag rule reads: a retweet's original, else the tweet itself.
 
     A retweet takes its original's hashtags: v1.1 ``retweeted_status``, v2 the first inlined
-    ``referenced_tweets`` entry of type ``retweeted``.
+    ``referenced_tweets`` entry of type ``retweeted``, a Mastodon reblog its ``reblog``.
     """
     original_v2 = _original_v2(tweet)
     v1 = F.when(tweet["retweeted_status"].isNotNull(), _content(tweet["retweeted_status"], "v1.1")) \
         .otherwise(_content(tweet, "v1.1"))
     v2 = F.when(original_v2.isNotNull(), _content(original_v2, "v2")).otherwise(_content(tweet, "v2"))
-    return F.when(dialect == "v1.1", v1).when(dialect == "v2", v2)
+    mastodon = F.when(tweet["reblog"].isNotNull(), _content(tweet["reblog"], "mastodon")) \
+        .otherwise(_content(tweet, "mastodon"))
+    return (F.when(dialect == "v1.1", v1).when(dialect == "v2", v2)
+            .when(dialect == "bluesky", _content(tweet, "bluesky")).when(dialect == "mastodon", mastodon))
 
 
-def content_spellings(content: Column, dialect: Column) -> Column:
-    """Entity hashtags of the fullest text, else entities, else twitter-text extraction from the text."""
-    def entity_tags(tags: Column) -> Column:
-        names = F.transform(tags, lambda h: F.when(dialect == "v1.1", h["text"]).otherwise(h["tag"]))
-        return F.filter(names, lambda n: n.isNotNull())
+def content_spellings(content: Column) -> Column:
+    """Entity hashtags of the fullest text, else entities, else twitter-text extraction from the text.
 
-    spellings = (F.when(content["p_ok"], entity_tags(content["p_tags"]))
-                 .when(content["e_ok"], entity_tags(content["e_tags"]))
+    ``HASHTAG_PATTERN`` has no repeated group, so java.util.regex never recurses per character: any
+    length of text is safe on the default thread stack (vectors of 100,000 tag characters).
+    """
+    spellings = (F.when(content["p_ok"], content["p_tags"])
+                 .when(content["e_ok"], content["e_tags"])
                  .otherwise(F.regexp_extract_all(content["text"], F.lit(HASHTAG_PATTERN), F.lit(1))))
-    return F.coalesce(spellings, F.array().cast("array<string>"))
+    return F.coalesce(spellings, _empty())
+
+
+def clean_tag(spelling: Column) -> Column:
+    """tweetcontract's ``clean_tag``: invisible and bidi characters removed, leading ``#``/``＃`` and
+    ZWNJ/ZWJ at either end stripped (translate and trims: linear, no regex)."""
+    visible = F.translate(spelling, INVISIBLE, "")
+    return F.rtrim(F.ltrim(visible, F.lit(LEADING)), F.lit(JOINERS))
+
+
+def bounded_spellings(spellings: Column) -> Column:
+    """tweetcontract's ``bounded_spellings``: cleaned, empty and over-long ones dropped, the first
+    ``MAX_TAGS`` kept, so everything after this is bounded whatever the tweet holds."""
+    cleaned = F.filter(F.transform(spellings, clean_tag),
+                       lambda s: (F.length(s) > 0) & (F.length(s) <= MAX_TAG_LENGTH))
+    return F.slice(cleaned, 1, MAX_TAGS)
 
 
 def normalize_tag(tag: Column) -> Column:
@@ -152,11 +194,14 @@ def normalize_tag(tag: Column) -> Column:
 
 
 def distinct_hashtags(spellings: Column) -> Column:
-    """``array<struct<key, spelling>>``: one entry per distinct non-empty key, first spelling kept."""
-    return F.transform(spellings, lambda s: F.struct(normalize_tag(s).alias("key"), s.alias("spelling")))
+    """``array<struct<key, spelling>>`` of the bounded spellings (keys not yet distinct: see below)."""
+    return F.transform(bounded_spellings(spellings),
+                       lambda s: F.struct(normalize_tag(s).alias("key"), s.alias("spelling")))
 
 
 def _first_of_each_key(tags: Column) -> Column:
+    # Quadratic in the tags, but they are at most MAX_TAGS (bounded above): the whole rule stays linear
+    # in the size of the tweet.
     keys = F.transform(tags, lambda x: x["key"])
     return F.filter(tags, lambda x, i: (x["key"] != "") & (F.array_position(keys, x["key"]) == i + 1))
 
@@ -167,8 +212,7 @@ def tweet_hashtags(parsed: DataFrame) -> DataFrame:
     # Staged selects: Spark does not inline a costly expression used several times, so the content
     # struct (and the retweet lookup inside it) is computed once per tweet.
     content = valid.select("id", "event_time", "dialect", tweet_content(F.col("tweet"), F.col("dialect")).alias("c"))
-    with_tags = content.select("id", "event_time",
-                               distinct_hashtags(content_spellings(F.col("c"), F.col("dialect"))).alias("all"))
+    with_tags = content.select("id", "event_time", distinct_hashtags(content_spellings(F.col("c"))).alias("all"))
     return (with_tags.select("id", "event_time", _first_of_each_key(F.col("all")).alias("tags"))
             .where(F.size("tags") > 0))
 

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 import json
 import random
-from pathlib import Path
 
 import pytest
 
+from tests.contract.vectors import all_vectors
 from tests.tweetics import tweetgen
 from tweetcontract.hashtags import event_time, extract_hashtags
-
-VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "hashtags.json"
 
 
 def _frame(spark, values):
@@ -26,15 +24,18 @@ def _spark_tags(spark, envelopes):
 
 
 def test_every_shared_vector(spark):
-    vectors = json.loads(VECTORS.read_text())
-    assert vectors, "the shared vectors file is empty"
+    """Every vector of every dialect, the 100,000-character ones included, through a real SparkSession
+    (default thread stack): the same keys as the vector, the same spellings and order as the Python rules."""
+    vectors = all_vectors()
+    assert {v["dialect"] for v in vectors} == {"v1.1", "v2", "bluesky", "mastodon"}
     envelopes = []
     for i, v in enumerate(vectors):
         tweet = dict(v["tweet"], created_at=v["tweet"].get("created_at", "2026-11-21T09:00:00.000Z"))
         envelopes.append(tweetgen.envelope(str(i), v["dialect"], tweet))
     got = _spark_tags(spark, envelopes)
-    failures = [(v["name"], sorted(k for k, _ in got.get(str(i), [])), v["hashtags"])
-                for i, v in enumerate(vectors) if sorted(k for k, _ in got.get(str(i), [])) != v["hashtags"]]
+    failures = [(v["name"][:80], got.get(str(i), [])[:5], v["hashtags"][:5]) for i, v in enumerate(vectors)
+                if sorted(k for k, _ in got.get(str(i), [])) != v["hashtags"]
+                or got.get(str(i), []) != extract_hashtags(v["tweet"], v["dialect"])]
     assert not failures, failures
 
 
@@ -72,6 +73,26 @@ def test_event_time_both_forms(spark):
     got = {r.id: r.ms for r in parsed.selectExpr("id", "unix_micros(event_time) div 1000 as ms").collect()}
     for env in envelopes:
         assert got[env["id"]] == int(event_time(env["tweet"], env["dialect"]).timestamp() * 1000), env
+
+
+def test_event_time_and_status_of_new_dialects(spark):
+    """Bluesky's time is the record's ``createdAt`` (a top-level ``created_at`` is not read); Mastodon's
+    ``created_at``; both dialects pass the dialect filter, an unknown one does not."""
+    from tweetics import transforms as T
+
+    bluesky = {"did": "did:plc:a", "kind": "commit", "created_at": "2000-01-01T00:00:00Z",
+               "commit": {"operation": "create", "collection": "app.bsky.feed.post", "rkey": "r",
+                          "record": {"createdAt": "2026-11-21T09:10:11.123456Z", "text": "#x"}}}
+    mastodon = {"uri": "https://e.example/s/1", "account": {}, "created_at": "2026-11-21T10:10:11.123+01:00",
+                "tags": [{"name": "x"}]}
+    envelopes = [tweetgen.envelope("b", "bluesky", bluesky), tweetgen.envelope("m", "mastodon", mastodon),
+                 tweetgen.envelope("u", "threads", mastodon),
+                 tweetgen.envelope("n", "bluesky", {"did": "d", "commit": {"record": {"text": "#x"}}})]
+    parsed = T.parse_envelopes(_frame(spark, [json.dumps(e) for e in envelopes]))
+    got = {r.id: (r.status, r.ms) for r in parsed.selectExpr("id", "status", "unix_micros(event_time) div 1000 as ms").collect()}
+    for env in envelopes[:2]:
+        assert got[env["id"]] == ("ok", int(event_time(env["tweet"], env["dialect"]).timestamp() * 1000)), env
+    assert got["u"][0] == "non_tweet" and got["n"][0] == "missing_fields"
 
 
 def test_bad_records_are_classified_not_fatal(spark):
