@@ -51,7 +51,7 @@ def post_event(n: int, *, did: str | None = None, text: str | None = None, tags:
                facet_tags: tuple[str, ...] = (), langs: tuple[str, ...] = ("en",), time_us: int = 0) -> dict[str, Any]:
     """A Jetstream commit event creating a post; ``facet_tags`` get ``#tag`` facets with UTF-8 byte offsets."""
     did = did or f"did:plc:user{n % 97:04d}"
-    body = text if text is not None else f"post number {n} about openstack and kafka"
+    body = text if text is not None else f"post number {n} about openstack & kafka <3"
     facets = []
     for tag in facet_tags:
         body += f" #{tag}"
@@ -67,6 +67,12 @@ def post_event(n: int, *, did: str | None = None, text: str | None = None, tags:
     return {"did": did, "time_us": time_us, "kind": "commit",
             "commit": {"rev": f"3lrev{n:08d}", "operation": "create", "collection": POST, "rkey": f"3k{n:011d}",
                        "record": record, "cid": f"bafyrei{n:020d}"}}
+
+
+def go_json(event: dict[str, Any]) -> str:
+    """JSON the way Jetstream (Go's encoding/json) writes it: compact, UTF-8, with ``<``, ``>`` and ``&`` escaped."""
+    text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 class FakeJetstream:
@@ -139,8 +145,7 @@ class FakeJetstream:
                 event = {**event, "time_us": t}
                 commit = event.get("commit")
                 collection = commit.get("collection") if isinstance(commit, dict) else None
-                entry = Entry(t, json.dumps(event, ensure_ascii=False, separators=(",", ":")), collection,
-                              str(event.get("kind")))
+                entry = Entry(t, go_json(event), collection, str(event.get("kind")))
             else:
                 t = self.times[-1] if self.times else self.next_us - self.step_us
                 entry = Entry(t, event, None, "raw")

@@ -22,6 +22,8 @@ import orjson
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
+from tweetcontract import dialects
+from tweetcontract.errors import BadTweet
 from tweetpub.exceptions import LiveSourceError, UsageError
 from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, Post, PostHandler
 
@@ -63,8 +65,12 @@ def rewound(last_time_us: int | None, seconds: float) -> int | None:
     return max(0, last_time_us - int(seconds * 1_000_000))
 
 
-def post_uri(did: str, rkey: str) -> str:
-    return f"at://{did}/{POST_COLLECTION}/{rkey}"
+def _contract_id(event: dict[str, Any]) -> str:
+    """The post's identity by the contract's rule (:func:`tweetcontract.dialects.post_id`): its AT URI."""
+    try:
+        return dialects.post_id(event, DIALECT)
+    except BadTweet as exc:
+        raise BadEvent(exc.reason) from None
 
 
 class Skip(Exception):
@@ -132,7 +138,7 @@ def to_post(event: Any, raw: bytes) -> Post:
     extra = record.get("tags")
     tags += [t for t in (extra if isinstance(extra, list) else []) if isinstance(t, str)]
     langs = record.get("langs")
-    return Post(post_uri(did, rkey), DIALECT, raw, text=text, hashtags=tuple(tags), urls=tuple(links),
+    return Post(_contract_id(event), DIALECT, raw, text=text, hashtags=tuple(tags), urls=tuple(links),
                 langs=tuple(x for x in (langs if isinstance(langs, list) else []) if isinstance(x, str)))
 
 

@@ -26,6 +26,7 @@ import orjson
 import requests
 import urllib3
 
+from tweetcontract import dialects
 from tweetpub.exceptions import CredentialsError, LiveSourceError, UsageError
 from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, Post, PostHandler
 
@@ -163,6 +164,7 @@ def to_post(event: str, data: bytes) -> Post:
         raise BadEvent("status-without-uri")
     if len(uri) > 1024:  # the uri becomes the Kafka key
         raise BadEvent("bad-id")
+    uri = dialects.post_id(status, DIALECT)  # the contract's identity rule: the global uri
     if not isinstance(content, str) or not isinstance(status.get("created_at"), str):
         raise BadEvent("status-without-content-or-created_at")
     text, links = html_text(content)
