@@ -25,6 +25,6 @@ ENV PATH=/opt/hadoop/bin:$PATH HADOOP_USER_NAME=tweetics
 USER 10001:10001
 # NameNode 8020 (RPC) and 9870 (HTTP, WebHDFS); DataNode 9864 (HTTP), 9866 (data), 9867 (IPC).
 EXPOSE 8020 9870 9864 9866 9867
-HEALTHCHECK --interval=5s --timeout=6s --start-period=60s --retries=24 CMD ["hdfs-ready"]
+HEALTHCHECK --interval=5s --timeout=6s --start-period=180s --retries=36 CMD ["hdfs-ready"]
 ENTRYPOINT ["hdfs"]
 CMD ["namenode"]

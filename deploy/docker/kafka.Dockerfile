@@ -29,5 +29,5 @@ RUN rm -f /opt/kafka/libs/.complete /opt/kafka/tools/.complete \
 ENV PATH=/opt/kafka/bin:$PATH
 USER 10001:10001
 EXPOSE 9092 9093
-HEALTHCHECK --interval=5s --timeout=6s --start-period=60s --retries=24 CMD ["kafka-ready"]
+HEALTHCHECK --interval=5s --timeout=6s --start-period=180s --retries=36 CMD ["kafka-ready"]
 ENTRYPOINT ["kafka-start"]
