@@ -154,6 +154,11 @@ class PostFilter:
             return False
         if self.track is None:
             return True
+        # every term of a matching phrase occurs in this text (TweetFilter's own first test): most posts
+        # match no phrase, and this skips building their view
+        hay = " ".join((post.text, *post.hashtags, *post.mentions, *post.urls)).lower()
+        if not any(all(term in hay for term in phrase) for phrase in self.track.track):
+            return False
         view = {"text": post.text, "entities": {
             "hashtags": [{"tag": t} for t in post.hashtags],
             "mentions": [{"username": m} for m in post.mentions],
