@@ -12,6 +12,10 @@ from tweetcontract.errors import BadTweet
 from tweetcontract.dialects import NotATweet, Tweet, normalize
 
 
+#: orjson writes at most this many nested levels (it reads up to 1024).
+_WRITER_DEPTH = 254
+
+
 class BadLine(ValueError):
     """A line that cannot yield tweets.
 
@@ -69,7 +73,14 @@ def decode_line(raw: bytes) -> list[Tweet]:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise BadLine(json_error_reason(exc, raw), True, str(exc)) from None
-    return decode_object(obj)
+    tweets = decode_object(obj)
+    if raw.count(b"[") + raw.count(b"{") > _WRITER_DEPTH:
+        # Could be nested past what orjson writes (it reads deeper): a verbatim tweet a looping replay
+        # has to re-serialize must not fail there, so check it now (rare, so the hot path stays cheap).
+        for t in tweets:
+            if t.verbatim:
+                t.body = tweet_json(t)
+    return tweets
 
 
 def decode_object(obj: object) -> list[Tweet]:

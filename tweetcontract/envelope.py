@@ -15,12 +15,24 @@ import orjson
 
 SCHEMA = "tweetpub/1"
 DLQ_SCHEMA = "tweetpub-dlq/1"
+#: The ``dialect`` values of contract 2.
+DIALECTS = ("v1.1", "v2", "bluesky", "mastodon")
 _SAFE_ID = re.compile(rb"[0-9A-Za-z_~.-]+")
 
 
+def _text(value: str) -> str:
+    """``value`` as valid Unicode: a lone surrogate (a file name's undecodable byte, a lenient parser's
+    ``\ud800``) becomes U+FFFD instead of failing the JSON writer."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
 def _json_str(value: str) -> bytes:
-    raw = value.encode("utf-8")
-    return b'"' + raw + b'"' if _SAFE_ID.fullmatch(raw) else orjson.dumps(value)
+    raw = _text(value).encode("utf-8")
+    return b'"' + raw + b'"' if _SAFE_ID.fullmatch(raw) else orjson.dumps(raw.decode("utf-8"))
 
 
 def iso_now(now: float | None = None) -> str:
@@ -68,18 +80,22 @@ class ValueBuilder:
     """:func:`build_value` with the constant parts computed once per dialect (hot path)."""
 
     def __init__(self, source: str) -> None:
-        self._parts = {d: value_prefix(d, source) for d in ("v1.1", "v2")}
+        self._source = source
+        self._parts = {d: value_prefix(d, source) for d in DIALECTS}
         self.stamp = Stamp()
 
     def __call__(self, tweet_id: str, dialect: str, tweet_json: bytes) -> bytes:
-        head, mid = self._parts[dialect]
+        parts = self._parts.get(dialect)
+        if parts is None:
+            parts = self._parts[dialect] = value_prefix(dialect, self._source)
+        head, mid = parts
         return head + _json_str(tweet_id) + mid + self.stamp() + b'","tweet":' + tweet_json + b"}"
 
 
 def parse_value(value: bytes) -> dict[str, Any]:
     """Parse and check a record value.
 
-    :raises ValueError: not a ``tweetpub/1`` envelope.
+    :raises ValueError: not a ``tweetpub/1`` envelope (``orjson.JSONDecodeError`` is one).
     """
     obj = orjson.loads(value)
     if not isinstance(obj, dict) or obj.get("schema") != SCHEMA:
@@ -87,7 +103,7 @@ def parse_value(value: bytes) -> dict[str, Any]:
     for key in ("id", "dialect", "source", "produced_at", "tweet"):
         if key not in obj:
             raise ValueError(f"envelope lacks {key!r}")
-    if obj["dialect"] not in ("v1.1", "v2") or not isinstance(obj["tweet"], dict):
+    if not isinstance(obj["dialect"], str) or obj["dialect"] not in DIALECTS or not isinstance(obj["tweet"], dict):
         raise ValueError("bad envelope dialect or tweet")
     return obj
 
@@ -97,8 +113,8 @@ def build_dead_letter(reason: str, source: str, line: int, raw: bytes, limit: in
     decoded with ``errors="replace"`` (a cut multi-byte character becomes U+FFFD)."""
     return orjson.dumps({
         "schema": DLQ_SCHEMA,
-        "reason": reason,
-        "source": source,
+        "reason": _text(reason),
+        "source": _text(source),
         "line": line,
         "raw": raw[:limit].decode("utf-8", errors="replace"),
     })
