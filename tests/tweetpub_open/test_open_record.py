@@ -86,3 +86,35 @@ def test_mastodon_recorded_then_replayed_gives_the_live_records(kafka_bootstrap:
     assert [json.loads(line)["uri"] for line in lines] == [s["uri"] for s in statuses]
     replay(sorted(tmp_path.glob("*.jsonl.gz")), kafka_bootstrap, replay_topic)
     same_records(read_topic(kafka_bootstrap, live_topic, 8), read_topic(kafka_bootstrap, replay_topic, 8), "mastodon")
+
+
+def test_sigterm_stops_record_cleanly_with_every_post_in_finished_files(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from .conftest import wait_for
+
+    with FakeJetstream() as js:
+        for n in range(1, 11):
+            js.publish(post_event(n))
+        proc = subprocess.Popen([sys.executable, "-m", "tweetpub", "record", "--source", "bluesky", "--no-filter",
+                                 "--jetstream-url", js.url, "--cursor", "1", "-d", str(tmp_path), "--prefix", "b"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        try:
+            wait_for(lambda: js.caught_up.is_set(), what="the recorder to read the log")
+            wait_for(lambda: any(tmp_path.glob("*.part")), what="the recording file")
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+    assert proc.returncode == 0, err[-2000:]
+    import re
+
+    delivered = int(re.search(r"bluesky: (\d+) posts delivered", err).group(1))  # type: ignore[union-attr]
+    assert "stopped by signal" in err and delivered >= 1
+    assert not list(tmp_path.glob("*.part"))
+    assert len(recorded_lines(tmp_path)) == delivered  # every post counted is in a finished file
