@@ -75,6 +75,23 @@ def test_event_time_both_forms(spark):
         assert got[env["id"]] == int(event_time(env["tweet"], env["dialect"]).timestamp() * 1000), env
 
 
+def test_late_recount_runs_the_same_rules_on_hostile_text(spark):
+    """The late recount (tweetics.late) parses tweets again with the same rules: the 100,000-character
+    vectors are counted there too, without a StackOverflowError."""
+    from tests.contract.vectors import long_vectors
+    from tweetics import transforms as T
+    from tweetics.late import late_tweets
+
+    vectors = long_vectors()
+    envelopes = [tweetgen.envelope(str(i), v["dialect"], dict(v["tweet"], created_at="2026-11-21T09:00:00.000Z"))
+                 for i, v in enumerate(vectors)]
+    with_tags = {str(i) for i, v in enumerate(vectors) if v["hashtags"]}
+    parsed = T.parse_envelopes(_frame(spark, [json.dumps(e, ensure_ascii=False) for e in envelopes]))
+    spec = T.WindowSpec(window="60 seconds", slide="60 seconds", watermark="0 seconds")
+    late = {r.id for r in late_tweets(parsed, spec, 1795251600000 + 3_600_000).collect()}  # an hour after them
+    assert late == with_tags and len(late) >= 3
+
+
 def test_event_time_and_status_of_new_dialects(spark):
     """Bluesky's time is the record's ``createdAt`` (a top-level ``created_at`` is not read); Mastodon's
     ``created_at``; both dialects pass the dialect filter, an unknown one does not."""
