@@ -19,6 +19,12 @@ case "$ROLE" in
         ;;
     driver)
         exec_start="/opt/tweetics/venv/bin/tweetics submit --master ${SPARK_MASTER_URL} --bootstrap-servers ${KAFKA_BOOTSTRAP_SERVERS} --topic ${TOPIC} --output ${OUTPUT_URL} --checkpoint ${CHECKPOINT_URL}"
+        # Kafka is SASL_SSL: the job reads its login from a file only user spark can read (not argv).
+        if [ -s /etc/tweetics/kafka-client.properties ]; then
+            chown spark: /etc/tweetics/kafka-client.properties
+            chmod 0600 /etc/tweetics/kafka-client.properties
+            exec_start="${exec_start} --kafka-config-file /etc/tweetics/kafka-client.properties"
+        fi
         ;;
     *)
         echo "spark-daemon: unknown role '$ROLE'" >&2
