@@ -7,8 +7,9 @@ reach the real services):
   token or ``access_token``, heartbeats), scripted per connection, restart on the same port.
 """
 from .jetstream import Conn, FakeJetstream, post_event
+from .mastodon_ws import FakeMastodonWs, On
 from .mastodon import (DropConn, EndStream, Event, FakeMastodon, Heartbeat, HttpStatus, Pause, RawBytes, status,
                        update)
 
-__all__ = ["Conn", "DropConn", "EndStream", "Event", "FakeJetstream", "FakeMastodon", "Heartbeat", "HttpStatus",
+__all__ = ["Conn", "DropConn", "EndStream", "Event", "FakeJetstream", "FakeMastodon", "FakeMastodonWs", "On", "Heartbeat", "HttpStatus",
            "Pause", "RawBytes", "post_event", "status", "update"]

@@ -314,4 +314,8 @@ def check_server(url: str) -> None:
 
 def make_workers(opts: OpenOptions, summary: OpenSummary, token: str) -> list[Any]:
     check_server(opts.url)
+    if opts.transport == "websocket":
+        from tweetpub.live.mastodon_ws import MastodonWsWorker
+
+        return [MastodonWsWorker(opts, summary, token)]
     return [MastodonWorker(opts, summary, token, path, query) for path, query in stream_paths(opts.tags, opts.local)]

@@ -12,8 +12,8 @@ import click
 
 from tweetpub.exceptions import UsageError
 
-OPEN_ONLY = ("jetstream_url", "mastodon_url", "tags", "local", "token_file", "langs", "cursor", "rewind",
-             "zstd_dictionary", "no_filter", "connect_timeout")
+OPEN_ONLY = ("jetstream_url", "mastodon_url", "mastodon_transport", "tags", "local", "token_file", "langs",
+             "cursor", "rewind", "zstd_dictionary", "no_filter", "connect_timeout")
 
 
 def open_source_options() -> list[Callable[..., Any]]:
@@ -27,6 +27,10 @@ def open_source_options() -> list[Callable[..., Any]]:
                      show_default=True, help="bluesky: the Jetstream instance. [env: JETSTREAM_URL]"),
         click.option("--mastodon-url", envvar="MASTODON_URL", default="https://mastodon.social", show_default=True,
                      help="mastodon: the server. [env: MASTODON_URL]"),
+        click.option("--mastodon-transport", type=click.Choice(["sse", "websocket"]), default="sse",
+                     show_default=True, envvar="MASTODON_TRANSPORT",
+                     help="mastodon: server-sent events (one connection per stream) or one WebSocket for all. "
+                          "[env: MASTODON_TRANSPORT]"),
         click.option("--tag", "tags", multiple=True, envvar="MASTODON_TAGS", metavar="TAG[,TAG...]",
                      help="mastodon: hashtag streams, repeatable or a comma list (default: the public timeline). "
                           "[env: MASTODON_TAGS]"),
@@ -66,5 +70,5 @@ def open_options(source: str, track: str, locations: tuple[str, ...], kw: dict[s
     phrases = [] if o["no_filter"] else parse_track(track)
     url = o["jetstream_url"] if source == "bluesky" else o["mastodon_url"]
     return OpenOptions(source, url, track=phrases, langs=langs, tags=tags, local=bool(o["local"]),
-                       token_file=o["token_file"], cursor=o["cursor"], rewind_seconds=o["rewind"],
+                       token_file=o["token_file"], transport=o["mastodon_transport"], cursor=o["cursor"], rewind_seconds=o["rewind"],
                        zstd_dictionary=o["zstd_dictionary"], connect_timeout=o["connect_timeout"], **common)

@@ -94,6 +94,7 @@ class OpenOptions:
     langs: Sequence[str] = ()
     tags: Sequence[str] = ()
     local: bool = False
+    transport: str = "sse"
     token_file: str | None = None
     cursor: int | None = None
     rewind_seconds: float = 5.0

@@ -1,0 +1,167 @@
+"""Mastodon's streaming API over one WebSocket (``--mastodon-transport websocket``): ``/api/v1/streaming``.
+
+After the upgrade (``Authorization: Bearer <token>``) the client sends one ``{"type": "subscribe", "stream":
+"hashtag", "tag": T}`` per ``--tag`` (else ``{"stream": "public"}`` or ``"public:local"``); the server sends
+``{"stream": ["hashtag", T], "event": "update", "payload": "<the Status as a JSON string>"}`` and
+``{"error": ..., "status": N}`` for a refused subscription. Keep-alive is the WebSocket's own ping. Events go
+through the same :func:`tweetpub.live.mastodon.to_post` as the SSE transport: one connection for every stream.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import orjson
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.sync.client import ClientConnection, connect
+
+from tweetpub.exceptions import CredentialsError, LiveSourceError
+from tweetpub.live.mastodon import BadEvent, Skip, to_post
+from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, PostHandler
+
+log = logging.getLogger(__name__)
+
+STREAMING_PATH = "/api/v1/streaming"
+
+
+def ws_url(server: str) -> str:
+    """``https://host`` -> ``wss://host/api/v1/streaming`` (``http`` -> ``ws``)."""
+    parts = urlsplit(server)
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme)
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + STREAMING_PATH, "", ""))
+
+
+def subscriptions(tags: list[str], local: bool) -> list[dict[str, str]]:
+    clean = [t.strip().lstrip("#") for t in tags if t.strip().lstrip("#")]
+    if clean:
+        return [{"type": "subscribe", "stream": "hashtag:local" if local else "hashtag", "tag": t}
+                for t in dict.fromkeys(clean)]
+    return [{"type": "subscribe", "stream": "public:local" if local else "public"}]
+
+
+def unwrap(frame: bytes) -> tuple[str, bytes]:
+    """A WebSocket message as ``(event, payload bytes)``.
+
+    :raises BadEvent: not JSON, not an object, or neither an event nor an error.
+    :raises Skip: an ``error`` message (the kind names its status).
+    """
+    try:
+        message = orjson.loads(frame)
+    except orjson.JSONDecodeError:
+        raise BadEvent("invalid-json") from None
+    if not isinstance(message, dict):
+        raise BadEvent("not-an-object")
+    if "error" in message and "event" not in message:
+        raise Skip(f"error:{message.get('status', '?')}")
+    event, payload = message.get("event"), message.get("payload")
+    if not isinstance(event, str):
+        raise BadEvent("not-a-streaming-message")
+    return event, payload.encode("utf-8") if isinstance(payload, str) else b""
+
+
+class MastodonWsWorker:
+    """One WebSocket for every stream, with reconnects and backoff."""
+
+    name = "websocket"
+
+    def __init__(self, opts: OpenOptions, summary: OpenSummary, token: str) -> None:
+        self.opts = opts
+        self.summary = summary
+        self.token = token
+        self.url = ws_url(opts.url)
+        self._ws: ClientConnection | None = None
+        self._lock = threading.Lock()
+        self.attempts = Attempts(f"the Mastodon server at {opts.url}", opts.backoff, opts.max_retries)
+
+    def interrupt(self) -> None:
+        with self._lock:
+            ws = self._ws
+        if ws is not None:
+            try:
+                ws.close_socket()
+            except Exception:  # already closed
+                pass
+
+    def run(self, handler: PostHandler, stop: threading.Event) -> None:
+        while not stop.is_set() and not handler.done.is_set():
+            wait = self._one_connection(handler, stop)
+            if wait is None or stop.is_set() or handler.done.is_set():
+                return
+            self.summary.reconnects += 1
+            if wait > 0:
+                log.info("mastodon websocket: reconnecting in %.2fs", wait)
+                stop.wait(wait)
+
+    def _one_connection(self, handler: PostHandler, stop: threading.Event) -> float | None:
+        try:
+            with connect(self.url, open_timeout=self.opts.connect_timeout, compression=None, proxy=None,
+                         additional_headers={"Authorization": f"Bearer {self.token}"},
+                         user_agent_header="tweetpub (+mastodon streaming)") as ws:
+                return self._read(ws, handler, stop)
+        except InvalidStatus as exc:
+            status = exc.response.status_code
+            self.summary.http_errors[status] = self.summary.http_errors.get(status, 0) + 1
+            if status == 401:
+                raise CredentialsError(f"the Mastodon server at {self.opts.url} rejected the access token (401)") \
+                    from None
+            if status in (400, 403, 404, 410):
+                raise LiveSourceError(f"the Mastodon server at {self.opts.url} refused the WebSocket (HTTP {status})") \
+                    from None
+            return self.attempts.failed(f"HTTP {status}", status)
+        except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
+            self.summary.network_errors += 1
+            return self.attempts.failed(f"{type(exc).__name__}: {str(exc)[:200]}")
+
+    def _read(self, ws: ClientConnection, handler: PostHandler, stop: threading.Event) -> float | None:
+        with self._lock:
+            self._ws = ws
+        self.attempts.connected()
+        self.summary.connections += 1
+        for sub in subscriptions(list(self.opts.tags), self.opts.local):
+            ws.send(json.dumps(sub))
+        log.info("mastodon websocket: connected to %s", self.url)
+        idle_since = time.monotonic()
+        try:
+            while not stop.is_set() and not handler.done.is_set():
+                try:
+                    frame = ws.recv(timeout=0.5, decode=False)
+                except TimeoutError:
+                    handler.tick()
+                    if time.monotonic() - idle_since > self.opts.read_timeout:
+                        self.summary.network_errors += 1
+                        return self.attempts.failed("read timeout")
+                    if self.opts.dry_run:
+                        handler.done.set()  # connected and subscribed: the server answers
+                    continue
+                idle_since = time.monotonic()
+                self.attempts.got_data()
+                self._message(frame, handler)
+                if self.opts.dry_run:
+                    handler.done.set()
+            return None
+        except (ConnectionClosed, OSError) as exc:
+            if stop.is_set():
+                return None
+            self.summary.network_errors += 1
+            log.warning("mastodon websocket: connection lost (%s)", type(exc).__name__)
+            return self.attempts.failed(type(exc).__name__)
+        finally:
+            with self._lock:
+                self._ws = None
+            ws.close_socket()
+
+    def _message(self, frame: bytes, handler: PostHandler) -> None:
+        handler.message()
+        try:
+            event, data = unwrap(frame)
+            post = to_post(event, data)
+        except Skip as skip:
+            handler.skip(skip.kind)
+        except BadEvent as bad:
+            handler.dead(bad.reason, frame)
+        else:
+            handler.post(post)
