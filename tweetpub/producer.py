@@ -88,8 +88,8 @@ class TweetProducer:
         self._bootstrap = str(config.get("bootstrap.servers", ""))
         self._since_poll = 0
         self.partitions: dict[str, int] = {}
-        #: Largest record the topics accept (their ``max.message.bytes``), known after :meth:`ensure_topics`.
-        self.max_record: int | None = None
+        #: Largest record batch each topic accepts (``max.message.bytes``), known after :meth:`ensure_topics`.
+        self.limits: dict[str, int] = {}
         #: (source, line) of a record for its dead letter; replay maps its ``tp-pos`` header to the file line.
         self.origin: Callable[[bytes | None, list[tuple[str, bytes]] | None], tuple[str, int]] = _default_origin
         self._failures: list[tuple[KafkaError, Any]] = []
@@ -189,38 +189,34 @@ class TweetProducer:
         return dict(self.partitions)
 
     def _fit_record_limit(self, topics: list[str]) -> None:
-        """Learn the topics' ``max.message.bytes`` and keep batches under it.
+        """Learn each topic's ``max.message.bytes`` and keep batches under the smallest.
 
         The brokers refuse a whole batch over the limit, so with a topic limit below ``batch.size``
-        innocent records would fail beside a big one: the producer (nothing sent yet) is rebuilt
-        with ``batch.size`` and ``message.max.bytes`` that fit.
+        innocent records would fail beside a big one: the producer (nothing sent yet) is rebuilt with a
+        ``batch.size`` that fits. A single record over its topic's limit is caught in :meth:`_send`.
         """
-        limits = []
         try:
             futures = self._admin.describe_configs([ConfigResource("topic", t) for t in topics],
                                                    request_timeout=self.timeout)
-            for fut in futures.values():
+            for res, fut in futures.items():
                 entry = fut.result(timeout=self.timeout).get("max.message.bytes")
                 if entry is not None and entry.value is not None:
-                    limits.append(int(entry.value))
-        except (KafkaException, ValueError, TimeoutError) as exc:  # not allowed to describe: keep librdkafka's defaults
+                    self.limits[res.name] = int(entry.value)
+        except (KafkaException, ValueError, TimeoutError) as exc:  # not allowed to describe: librdkafka's limits
             logger.info("cannot read the topics' max.message.bytes (%s); keeping the producer's limits", exc)
             return
-        if not limits:
+        if not self.limits:
             return
-        self.max_record = min(limits)
+        smallest = min(self.limits.values())
         batch = int(self._config.get("batch.size", 1_000_000))
-        message_max = int(self._config.get("message.max.bytes", 1_000_000))
-        if batch <= self.max_record and message_max <= self.max_record:
+        if batch <= smallest - _BATCH_OVERHEAD:
             return
         cfg = dict(self._config)
-        cfg["batch.size"] = max(1, min(batch, self.max_record))
-        cfg["message.max.bytes"] = max(1000, min(message_max, self.max_record))
+        cfg["batch.size"] = max(1, smallest - _BATCH_OVERHEAD)
         self._producer.flush(self.timeout)
         self._producer = Producer(cfg)
         self._config = cfg
-        logger.info("topic limit %d bytes: batch.size %d, message.max.bytes %d", self.max_record,
-                    cfg["batch.size"], cfg["message.max.bytes"])
+        logger.info("topic limit %d bytes: batch.size %d", smallest, cfg["batch.size"])
 
     def write(self, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
         """Queue one tweet record on the tweet topic."""
@@ -254,6 +250,11 @@ class TweetProducer:
         if self._fatal:
             raise DeliveryError(f"Kafka producer failed: {self._fatal}")
         partition = partition_for(key, self.partitions[topic])
+        limit = self.limits.get(topic)
+        if limit is not None and len(value) + len(key) + _BATCH_OVERHEAD + \
+                sum(len(k) + len(v) for k, v in headers or ()) > limit:
+            self._too_large(topic, key, value, headers, f"{len(value)} bytes, the topic takes {limit}")
+            return
         while True:
             try:
                 self._producer.produce(topic, value, key, partition, self._on_delivery, headers=headers)
@@ -263,13 +264,8 @@ class TweetProducer:
                 self._settle()
             except KafkaException as exc:
                 code = exc.args[0].code() if exc.args and isinstance(exc.args[0], KafkaError) else None
-                if code == KafkaError.MSG_SIZE_TOO_LARGE and topic != self.dlq_topic:
-                    logger.warning("a record of %d bytes is over the limit: dead-lettered", len(value))
-                    self._redirect("record-too-large", key, value, headers)
-                    return
                 if code == KafkaError.MSG_SIZE_TOO_LARGE:
-                    self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1
-                    self.stats.last_error = _kafka_msg(exc)
+                    self._too_large(topic, key, value, headers, _kafka_msg(exc))
                     return
                 raise DeliveryError(f"Kafka producer failed: {self._fatal or _kafka_msg(exc)}") from None
         self._since_poll += 1
@@ -277,6 +273,15 @@ class TweetProducer:
             self._since_poll = 0
             self._producer.poll(0)
             self._settle()
+
+    def _too_large(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None,
+                   why: str) -> None:
+        if topic != self.dlq_topic:
+            logger.warning("a record of %d bytes is over the limit (%s): dead-lettered", len(value), why)
+            self._redirect("record-too-large", key, value, headers)
+            return
+        self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1  # a dead letter has nowhere else to go
+        self.stats.last_error = f"a dead letter is over the limit ({why})"
 
     def poll(self, timeout: float = 0) -> None:
         """Serve delivery callbacks (and retry or dead-letter failed deliveries)."""
@@ -299,6 +304,10 @@ class TweetProducer:
     def fatal_error(self) -> str:
         """The fatal error librdkafka reported, if any (e.g. the idempotent producer was fenced)."""
         return self._fatal
+
+
+#: Bytes a record batch adds around one record (batch header 61, record framing): kept below the limit.
+_BATCH_OVERHEAD = 128
 
 
 def _default_origin(key: bytes | None, headers: list[tuple[str, bytes]] | None) -> tuple[str, int]:
