@@ -69,10 +69,13 @@ def _wipe_hdfs(webhdfs: str, path: str) -> None:
         pass
 
 
-def _ensure_topics(bootstrap: str, topic: str, partitions: int) -> None:
+def _ensure_topics(bootstrap: str, topic: str, partitions: int, config_file: str | None = None) -> None:
+    """Create the topics; ``config_file``: a secured stack's client settings (KAFKA_CONFIG_FILE)."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    from tweetpub.kafkaconf import read_properties
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, **(read_properties(config_file) if config_file else {})})
     existing = admin.list_topics(timeout=10).topics
     new = [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in (topic, f"{topic}.dlq") if t not in existing]
     for fut in (admin.create_topics(new).values() if new else []):
@@ -100,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        _ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], args.topic, 2)
+        _ensure_topics(env["KAFKA_BOOTSTRAP_SERVERS"], args.topic, 2, env.get("KAFKA_CONFIG_FILE"))
         # A fresh output and checkpoint each run: the replay's event times start at "now" again.
         _wipe_hdfs(env["WEBHDFS_URL"], args.hdfs_root)
         output = f"{env['HDFS_URL']}{args.hdfs_root}/tweetics"
