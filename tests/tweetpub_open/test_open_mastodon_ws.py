@@ -50,3 +50,20 @@ def test_a_rejected_token_ends_the_websocket_run_with_one_clean_error(mastodon_t
             run_open_stream(opts, producer=None, handle_signals=False)
     assert str(got.value) == f"the Mastodon server at {api.url} rejected the access token (401)"
     assert api.rejected == 1
+
+
+def test_the_handshake_headers_logged_at_debug_carry_no_token(mastodon_token: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    with FakeMastodonWs(mastodon_token) as api:
+        api.add_connection(update(status(1)))
+        done = subprocess.run([sys.executable, "-m", "tweetpub", "-vv", "stream", "--source", "mastodon",
+                               "--mastodon-transport", "websocket", "--mastodon-url", api.url, "--dry-run"],
+                              env={**os.environ, "MASTODON_TOKEN": mastodon_token}, capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # websockets logs the upgrade request's headers at DEBUG: the line is there, the token is not
+    assert "> Authorization: Bearer <redacted>" in done.stderr
+    assert mastodon_token not in done.stderr + done.stdout
