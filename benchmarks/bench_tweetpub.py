@@ -96,7 +96,11 @@ def _perf_test(jars: str, bootstrap: str, topic: str, payload: Path, n: int, pro
     secured = java_kafka_config(payload.parent)  # a secured stack: the settings go in a 0600 file, not argv
     if secured:
         cmd += ["--command-config", str(secured)]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    finally:
+        if secured:
+            secured.unlink(missing_ok=True)
     match = None
     for line in out.stdout.splitlines():
         match = _PERF_LINE.search(line) or match
