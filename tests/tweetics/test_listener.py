@@ -1,7 +1,7 @@
 """The metrics line built from Spark's progress JSON (pure: no Spark session)."""
 from __future__ import annotations
 
-from tweetics.listener import metrics_line
+from tweetics.listener import lost_offsets, metrics_line
 from tweetics.transforms import OBSERVATION
 
 
@@ -42,3 +42,28 @@ def test_dropped_groups_are_recounted_as_tweets():
 def test_without_a_counter_late_is_unknown_once_something_was_dropped():
     assert metrics_line(_progress(0))["late"] == 0
     assert metrics_line(_progress(3))["late"] is None
+
+
+def test_lost_offsets_are_the_range_minus_what_was_read():
+    progress = _progress(0)
+    progress["sources"] = [{"startOffset": {"t": {"0": 10, "1": 5}}, "endOffset": {"t": {"0": 130, "1": 105}},
+                            "numInputRows": 120}]
+    assert metrics_line(progress)["lost_offsets"] == 100  # 220 offsets planned, 120 rows read
+    progress["sources"][0]["numInputRows"] = 220
+    assert metrics_line(progress)["lost_offsets"] == 0
+
+
+def test_the_first_batch_measures_from_the_checkpoints_initial_offsets():
+    progress = _progress(0)
+    progress["sources"] = [{"startOffset": None, "endOffset": '{"t":{"0":130}}', "numInputRows": 100}]
+    asked = []
+    line = metrics_line(progress, initial_offsets=lambda: asked.append(1) or {"t": {"0": 0}})
+    assert asked == [1] and line["lost_offsets"] == 30
+    assert metrics_line(progress)["lost_offsets"] is None  # no known start: unknown, not zero
+    assert lost_offsets({"startOffset": {"t": {"0": -2}}, "endOffset": {"t": {"0": 5}}, "numInputRows": 0}) is None
+
+
+def test_implausible_time_is_a_metric():
+    progress = _progress(0)
+    progress["observedMetrics"][OBSERVATION]["implausible_time"] = 2
+    assert metrics_line(progress)["implausible_time"] == 2

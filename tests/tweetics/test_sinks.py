@@ -75,3 +75,49 @@ def test_closed_hours_are_compacted_and_old_ones_dropped(spark, tmp_path):
     got = {int(k[0][11:13]) * 60 + int(k[0][14:16]) - 9 * 60: r["count"]
            for k, r in read_counts(LocalStore(str(tmp_path / "out"))).rows.items()}
     assert got == {m: c for m, c in expected.items() if m >= 60}
+
+
+def _offsets_at(ckpt: Path, batch_id: int, watermark: int, now: int) -> None:
+    (ckpt / "offsets").mkdir(parents=True, exist_ok=True)
+    (ckpt / "offsets" / str(batch_id)).write_text(
+        f'v1\n{{"batchWatermarkMs":{watermark},"batchTimestampMs":{now},"conf":{{}}}}\n{{"t":{{"0":1}}}}\n')
+
+
+def test_retention_never_measures_from_past_the_processing_time(spark, tmp_path):
+    """A watermark in 2099 (a record's time) must not make retention delete this week's partitions."""
+    ckpt = tmp_path / "ckpt"
+    now = T0 + 3 * HOUR_MS
+    writer = _writer(spark, tmp_path, retention_ms=2 * HOUR_MS)
+    _offsets_at(ckpt, 0, T0, now)
+    writer.write_batch([_u(0, "a", 1), _u(60, "b", 1)], 0)
+    _offsets_at(ckpt, 1, 4070908800000, now)  # 2099-01-01
+    writer.write_batch([_u(121, "c", 1)], 1)
+    hours = sorted(p.name for p in (tmp_path / "out/counts/date=2026-11-21").iterdir())
+    assert hours == ["hour=09", "hour=10", "hour=11"]
+    # by both clocks older than the retention: hour 09 goes (ended 10:00 < 12:05 - 2 h), the rest stays
+    _offsets_at(ckpt, 2, now + 5 * MIN, now + 10 * MIN)
+    writer.write_batch([], 2)
+    hours = sorted(p.name for p in (tmp_path / "out/counts/date=2026-11-21").iterdir())
+    assert hours == ["hour=10", "hour=11"]
+
+
+def test_input_counts_reach_latest_json_and_the_last_batch_is_folded_at_the_end(spark, tmp_path):
+    ckpt = tmp_path / "ckpt"
+    writer = _writer(spark, tmp_path)
+    _offsets(ckpt, 0, 0)
+    writer.write_batch([_u(0, "a", 1)], 0)
+    writer.add_input_counts(0, {"implausible_time": 1, "lost_offsets": 0})  # as the listener does, after batch 0
+    _offsets(ckpt, 1, 0)
+    writer.write_batch([], 1)
+    writer.flush()
+    latest = json.loads((tmp_path / "out" / "latest.json").read_text())
+    assert latest["input"] == {"implausible_time": 1, "lost_offsets": 0}
+    writer.add_input_counts(1, {"implausible_time": 0, "lost_offsets": 7})  # the last batch: no next one folds it
+    writer.finish()
+    latest = json.loads((tmp_path / "out" / "latest.json").read_text())
+    assert latest["input"] == {"implausible_time": 1, "lost_offsets": 7}
+    resumed = _writer(spark, tmp_path)  # a restart resumes the totals from the sink state
+    _offsets(ckpt, 2, 0)
+    resumed.write_batch([_u(1, "b", 1)], 2)
+    resumed.flush()
+    assert json.loads((tmp_path / "out" / "latest.json").read_text())["input"]["lost_offsets"] == 7

@@ -62,3 +62,32 @@ def test_state_roundtrip_gives_identical_next_batch():
     b = SinkState.from_json(a.to_json())
     step = [_u(1, "b", 3), _u(2, "c", 1)]
     assert a.apply(step, T0 + 2 * MIN, 1) == b.apply(step, T0 + 2 * MIN, 1)
+
+
+def test_a_future_window_does_not_prune_the_real_ones():
+    """Pruning measures back from the newest window, but never from one later than the processing time."""
+    state = SinkState(window_ms=MIN, slide_ms=MIN)
+    now = T0 + 30 * MIN
+    state.apply([_u(m, "a", 1) for m in range(10)], watermark_ms=T0 + 20 * MIN, batch_id=0, now_ms=now)
+    assert len(state.closed) == 10
+    future = Update(4070908800000, 4070908860000, "future", 1, "future")  # 2099-01-01
+    state.apply([future], watermark_ms=T0 + 20 * MIN, batch_id=1, now_ms=now)
+    assert len(state.closed) == 10  # measured from `now`, all ten are recent enough to keep
+    unguarded = SinkState.from_json(state.to_json())
+    unguarded.apply([], watermark_ms=T0 + 20 * MIN, batch_id=2)  # no processing time: the 2099 window rules
+    assert not unguarded.closed
+
+
+def test_input_counts_are_folded_once_per_batch_and_survive_a_restart():
+    state = SinkState(window_ms=MIN, slide_ms=MIN)
+    assert state.add_input_counts(0, {"implausible_time": 1, "lost_offsets": 0})
+    assert state.add_input_counts(1, {"implausible_time": 0, "lost_offsets": 300})
+    assert not state.add_input_counts(1, {"implausible_time": 5, "lost_offsets": 5})  # a re-delivered batch
+    resumed = SinkState.from_json(state.to_json())
+    assert resumed.input_counts == {"implausible_time": 1, "lost_offsets": 300} and resumed.counted_through == 1
+    doc = resumed.latest(batch_id=1, watermark_ms=T0, updated_at="2026-11-21T09:00:00Z", window="1 minute",
+                         slide="1 minute")
+    assert doc["input"] == {"implausible_time": 1, "lost_offsets": 300}
+    old = state.to_json()
+    del old["input_counts"], old["counted_through"]  # a state file written before these fields existed
+    assert SinkState.from_json(old).input_counts == {}

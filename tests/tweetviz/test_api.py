@@ -187,3 +187,29 @@ def test_repeated_requests_reuse_one_serialization(client, app):
     presenter = app.extensions["tweetviz"].presenter
     assert presenter.top(5, 5, False) is presenter.top(5, 5, False)
     assert client.get("/api/top?n=5").get_data() == first
+
+
+def test_health_carries_the_jobs_input_totals_and_a_2099_window_never_becomes_the_data_time(tmp_path):
+    root = tmp_path / "out"
+    now = minute_now()
+    rows = window_rows(now - 60, {"AWS": 3}, 1) + window_rows(4070908800, {"FromTheFuture": 1}, 1)  # 2099-01-01
+    doc = orjson.loads(latest_doc(rows, 1, now))
+    doc["input"] = {"implausible_time": 1, "lost_offsets": 300, "<b>": 5, "negative": -1}
+    write_local(str(root), {"latest.json": orjson.dumps(doc)})
+    app = create_app({"DATA": f"file://{root}", "START_REFRESHER": False})
+    app.extensions["tweetviz"].store.refresh_once(force_scan=True)
+    client = app.test_client()
+    health = client.get("/api/health").get_json()
+    assert health["implausible_time"] == 1 and health["lost_offsets"] == 300 and health["future_rows"] == 1
+    assert health["data_time"] == client.get("/api/top").get_json()["data_time"]
+    assert health["data_time"] < "2027"  # the newest window ending before the wall clock + slack, not 2099
+    assert [t["hashtag"] for t in client.get("/api/top?window=1").get_json()["tags"]] == ["aws"]
+
+
+def test_health_without_input_totals_says_null(tmp_path):
+    root = tmp_path / "out"
+    write_local(str(root), {"latest.json": latest_doc(window_rows(minute_now() - 60, {"AWS": 3}, 1), 1, minute_now())})
+    app = create_app({"DATA": f"file://{root}", "START_REFRESHER": False})
+    app.extensions["tweetviz"].store.refresh_once()
+    health = app.test_client().get("/api/health").get_json()
+    assert health["implausible_time"] is None and health["lost_offsets"] is None and health["future_rows"] == 0
