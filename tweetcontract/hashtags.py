@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 import regex
 
-from tweetcontract.times import parse_any_time
+from tweetcontract.times import format_iso_time, format_v1_time, parse_any_time
 
 # Characters that may appear inside a hashtag besides letters, marks and digits (twitter-text's
 # "special chars": underscore, ZWNJ/ZWJ, Hebrew geresh/gershayim/maqaf, CJK iteration and wave
@@ -226,6 +226,17 @@ def event_time(tweet: dict[str, Any], dialect: str) -> datetime:
     if not isinstance(value, str):
         raise ValueError("tweet has no created_at")
     return parse_any_time(value)
+
+
+def with_event_time(tweet: dict[str, Any], dialect: str, when: datetime) -> dict[str, Any]:
+    """A copy of ``tweet`` whose event time (the field :func:`event_time` reads) is ``when``: v1.1 style
+    for v1.1, ISO-8601 otherwise; a Bluesky event gets copies of ``commit`` and ``commit.record``. The
+    original is not modified (a looping replay shifts each loop from the recorded tweet)."""
+    if dialect == "bluesky":
+        commit = dict(tweet.get("commit") or {})
+        commit["record"] = dict(commit.get("record") or {}, createdAt=format_iso_time(when))
+        return dict(tweet, commit=commit)
+    return dict(tweet, created_at=format_v1_time(when) if dialect == "v1.1" else format_iso_time(when))
 
 
 def normalize_query(text: str) -> str:

@@ -12,7 +12,8 @@ import pytest
 
 from tests.contract.vectors import all_vectors, long_vectors, plain_vectors
 from tweetcontract.hashtags import (DIALECTS, HASHTAG_PATTERN, MAX_TAG_LENGTH, MAX_TAGS, bounded_spellings, clean_tag,
-                                    event_time, extract_hashtags, find_hashtags, normalize_query, normalize_tag)
+                                    event_time, extract_hashtags, find_hashtags, normalize_query, normalize_tag,
+                                    with_event_time)
 
 VECTORS = all_vectors()
 
@@ -88,6 +89,17 @@ def test_event_time_new_dialects() -> None:
     assert event_time({"created_at": "2026-11-21T10:00:00.123+01:00"}, "mastodon") == want
     with pytest.raises(ValueError):
         event_time({"did": "d", "commit": {"record": {}}}, "bluesky")
+
+
+@pytest.mark.parametrize("dialect", ["v1.1", "v2", "bluesky", "mastodon"])
+def test_with_event_time_round_trips(dialect: str) -> None:
+    when = datetime(2026, 11, 21, 9, 10, 11, tzinfo=timezone.utc)
+    original = next(v["tweet"] for v in plain_vectors() if v["dialect"] == dialect)
+    before = json.dumps(original, sort_keys=True)
+    shifted = with_event_time(original, dialect, when)
+    assert event_time(shifted, dialect) == when
+    assert json.dumps(original, sort_keys=True) == before  # the recorded tweet is untouched
+    assert extract_hashtags(shifted, dialect) == extract_hashtags(original, dialect)
 
 
 JAVA_CHECK = """
