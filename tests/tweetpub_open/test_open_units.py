@@ -144,3 +144,16 @@ def test_an_unreachable_source_fails_with_one_line() -> None:
     errors = [line for line in result.output.splitlines() if "error" in line]
     assert errors == [f"tweetpub: error: cannot reach Jetstream at ws://127.0.0.1:{port}: "
                       "ConnectionRefusedError: [Errno 111] Connection refused"]
+
+
+def test_bluesky_mentions_come_from_the_text_span_of_their_facet() -> None:
+    text = "héllo @alice.bsky.social and #tag"
+    start = len("héllo ".encode("utf-8"))
+    end = start + len("@alice.bsky.social")
+    event = post_event(1, text=text)
+    event["commit"]["record"]["facets"] = [{"index": {"byteStart": start, "byteEnd": end}, "features": [
+        {"$type": "app.bsky.richtext.facet#mention", "did": "did:plc:alice"}]}]
+    post = jetstream.to_post(event, b"{}")
+    assert post.mentions == ("alice.bsky.social",)
+    assert PostFilter(parse_track("alice.bsky.social")).match(post)
+    assert not PostFilter(parse_track("bob")).match(post)

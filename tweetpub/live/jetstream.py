@@ -34,6 +34,7 @@ POST_COLLECTION = "app.bsky.feed.post"
 DIALECT = "bluesky"
 TAG_FEATURE = "app.bsky.richtext.facet#tag"
 LINK_FEATURE = "app.bsky.richtext.facet#link"
+MENTION_FEATURE = "app.bsky.richtext.facet#mention"
 MAX_FRAME = 2 * 2**20
 MAX_ID_CHARS = 1000  # the AT URI becomes the Kafka key: a key, not a payload
 FATAL_STATUSES = {400, 401, 403, 404}
@@ -71,6 +72,16 @@ def _contract_id(event: dict[str, Any]) -> str:
         return dialects.post_id(event, DIALECT)
     except BadTweet as exc:
         raise BadEvent(exc.reason) from None
+
+
+def _span(text: str, index: Any) -> str:
+    """The part of ``text`` a facet's ``index`` covers (``byteStart``/``byteEnd`` are UTF-8 byte offsets)."""
+    if not isinstance(index, dict):
+        return ""
+    start, end = index.get("byteStart"), index.get("byteEnd")
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
+        return ""
+    return text.encode("utf-8")[start:end].decode("utf-8", errors="ignore")
 
 
 class Skip(Exception):
@@ -125,6 +136,7 @@ def to_post(event: Any, raw: bytes) -> Post:
         raise BadEvent("post-without-text")
     tags: list[str] = []
     links: list[str] = []
+    mentions: list[str] = []
     facets = record.get("facets")
     for facet in facets if isinstance(facets, list) else []:
         features = facet.get("features") if isinstance(facet, dict) else None
@@ -135,10 +147,15 @@ def to_post(event: Any, raw: bytes) -> Post:
                 tags.append(feature["tag"])
             elif feature.get("$type") == LINK_FEATURE and isinstance(feature.get("uri"), str):
                 links.append(feature["uri"])
+            elif feature.get("$type") == MENTION_FEATURE:
+                handle = _span(text, facet.get("index"))  # the facet names a DID; the text shows @handle
+                if handle.startswith("@") and len(handle) > 1:
+                    mentions.append(handle[1:])
     extra = record.get("tags")
     tags += [t for t in (extra if isinstance(extra, list) else []) if isinstance(t, str)]
     langs = record.get("langs")
     return Post(_contract_id(event), DIALECT, raw, text=text, hashtags=tuple(tags), urls=tuple(links),
+                mentions=tuple(mentions),
                 langs=tuple(x for x in (langs if isinstance(langs, list) else []) if isinstance(x, str)))
 
 

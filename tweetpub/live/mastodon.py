@@ -174,8 +174,8 @@ def to_post(event: str, data: bytes) -> Post:
     return Post(uri, DIALECT, data, text=text,
                 hashtags=tuple(t["name"] for t in (tags if isinstance(tags, list) else [])
                                if isinstance(t, dict) and isinstance(t.get("name"), str)),
-                mentions=tuple(m["acct"] for m in (mentions if isinstance(mentions, list) else [])
-                               if isinstance(m, dict) and isinstance(m.get("acct"), str)),
+                mentions=tuple(m["username"] for m in (mentions if isinstance(mentions, list) else [])
+                               if isinstance(m, dict) and isinstance(m.get("username"), str)),
                 urls=tuple(links), langs=(lang,) if isinstance(lang, str) else ())
 
 
