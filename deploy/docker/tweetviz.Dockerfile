@@ -34,7 +34,7 @@ COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
 USER 10001:10001
 EXPOSE 8050
-HEALTHCHECK --interval=5s --timeout=3s --start-period=20s \
+HEALTHCHECK --interval=5s --timeout=10s --start-period=60s \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/api/health' % os.environ.get('TWEETVIZ_PORT', '8050'), timeout=2)"]
 # Settings come from TWEETVIZ_* variables (TWEETVIZ_DATA=webhdfs://HOST:9870/tweetics, _PORT,
 # _WORKERS, _THREADS, ...); only the address differs from `tweetviz serve`'s loopback default.

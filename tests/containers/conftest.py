@@ -17,7 +17,10 @@ from tweetdev import docker
 def engine() -> None:
     if not docker.answers():
         pytest.fail("no Docker engine answers: `make docker-engine` (root) starts one", pytrace=False)
-    missing = [n for n in ("kafka", "hadoop", "tweetpub", "tweetviz", "tweetics") if not docker.have_images(n)]
+
+
+def need_images(*names: str) -> None:
+    missing = [n for n in names if not docker.have_images(n)]
     if missing:
         pytest.fail(f"images not built: {', '.join(docker.image(n) for n in missing)} (`make images`)", pytrace=False)
 
@@ -29,6 +32,7 @@ class Containers:
         self.ids: list[str] = []
 
     def run(self, name: str, *args: str, env: dict[str, str] | None = None, entrypoint: str | None = None) -> str:
+        need_images(name)
         argv = ["run", "-d", "--network", "host", "--name", f"tweetics-test-{name}-{uuid.uuid4().hex[:8]}"]
         for k, v in (env or {}).items():
             argv += ["-e", f"{k}={v}"]

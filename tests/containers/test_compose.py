@@ -17,6 +17,8 @@ from tests.e2e.harness import expected_envelopes, topic_ids, truth
 from tweetdev import docker
 from tweetdev.harness import eventually_equal, free_port, get_json
 
+from .conftest import need_images
+
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +56,7 @@ class Compose:
 def compose(engine):
     if docker.docker("compose", "version", check=False).returncode != 0:
         pytest.fail("no Docker Compose v2 plugin: `make compose-plugin`", pytrace=False)
+    need_images("kafka", "hadoop", "tweetpub", "tweetviz", "tweetics")
     c = Compose()
     yield c
     c("down", "-v", "--remove-orphans", "--timeout", "30", check=False)

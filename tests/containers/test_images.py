@@ -56,6 +56,14 @@ class Stream:
         self.sock.close()
 
 
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
 def _until(check, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -74,8 +82,8 @@ def test_live_streams_leave_ping_answering_and_outlive_gunicorns_timeout(contain
         "TWEETVIZ_DATA": f"webhdfs://{web.hostname}:{web.port}{hdfs_path}", "TWEETVIZ_HDFS_USER": "tweetics",
         "TWEETVIZ_PORT": str(port), "TWEETVIZ_WORKERS": "1", "TWEETVIZ_THREADS": "8",
         "TWEETVIZ_POLL_INTERVAL": "0.5", "TWEETVIZ_PARTITION_INTERVAL": "1", "TWEETVIZ_STREAM_HEARTBEAT": "5"})
-    docker.wait_healthy(cid, "the tweetviz container", timeout=120)
     base = f"http://127.0.0.1:{port}"
+    _until(lambda: _answers(f"{base}/api/health"), 300, f"tweetviz answers: {containers.logs(cid)[-1500:]}")
     streams = [Stream(f"{base}/api/stream?window=5") for _ in range(4)]
     try:
         _until(lambda: all(s.events for s in streams), 60, "every stream got its first view")
