@@ -73,6 +73,8 @@ class TweetProducer:
         self.timeout = timeout
         self.stats = DeliveryStats()
         self._fatal: str = ""
+        #: librdkafka's last authentication or TLS failure (names the mechanism or the certificate, never a secret).
+        self._refused: str = ""
         cfg = dict(config)
         cfg["error_cb"] = self._on_error
         admin_cfg = dict(admin_config)
@@ -98,6 +100,8 @@ class TweetProducer:
     def _on_error(self, err: KafkaError) -> None:
         if err.fatal():
             self._fatal = err.str()
+        if err.code() in (KafkaError._AUTHENTICATION, KafkaError._SSL):
+            self._refused = err.str()
         logger.debug("kafka: %s", err.str())
 
     def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
@@ -157,8 +161,10 @@ class TweetProducer:
         try:
             md = self._admin.list_topics(timeout=self.timeout)
         except KafkaException as exc:
+            self._admin.poll(0.5)  # collect the error callbacks: a refused login says why
+            refused = f"; the broker refused us: {self._refused}" if self._refused else ""
             raise KafkaUnavailable(f"cannot reach Kafka at {self._bootstrap} within {self.timeout:g} s "
-                                   f"({_kafka_msg(exc)})") from None
+                                   f"({_kafka_msg(exc)}){refused}") from None
         missing = [t for t in topics if t not in md.topics or md.topics[t].error is not None]
         if missing:
             futures = self._admin.create_topics(

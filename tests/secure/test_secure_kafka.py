@@ -77,7 +77,7 @@ def test_env_file_names_a_private_settings_file_not_the_password(secure_stack):
         assert "PLAINTEXT://" not in _properties(server_props)["advertised.listeners"]
 
 
-def test_clients_without_valid_credentials_are_refused(secure_stack):
+def test_clients_without_valid_credentials_are_refused(secure_stack, tmp_path):
     _, env = secure_stack
     good = _client_settings(env)
     # The right credentials get metadata: the refusals below are about the credentials, nothing else.
@@ -93,6 +93,17 @@ def test_clients_without_valid_credentials_are_refused(secure_stack):
     # A user that does not exist: the same clear refusal.
     nobody = _refusal(env, {**good, "sasl.username": "nobody"})
     assert any(name == "_AUTHENTICATION" and "SCRAM-SHA-512" in text for name, text in nobody), nobody
+    # tweetpub with a wrong password: one line that says the login was refused, and exit status 3.
+    bad = tmp_path / "wrong.properties"
+    bad.write_text("".join(f"{k}={v}\n" for k, v in {**good, "sasl.password": "wrong-" + good["sasl.password"]}.items()))
+    bad.chmod(0o600)
+    recording = generate(tmp_path / "few.jsonl", count=5, duration_s=10, seed=3)
+    proc = subprocess.run([str(BIN / "tweetpub"), "replay", str(recording), "--bootstrap-servers",
+                           env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", "refused", "--kafka-config-file", str(bad)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert "refused" in proc.stderr and "invalid credentials" in proc.stderr, proc.stderr[-2000:]
+    assert good["sasl.password"] not in proc.stderr + proc.stdout
     # Without the stack's CA the broker's certificate is not trusted.
     untrusted = _refusal(env, {k: v for k, v in good.items() if k != "ssl.ca.location"})
     assert any("certificate verify failed" in text for _, text in untrusted), untrusted
