@@ -16,7 +16,7 @@ from typing import BinaryIO
 import orjson
 
 from tweetcontract.defaults import DLQ_RAW_LIMIT
-from tweetcontract.envelope import Stamp, build_dead_letter, build_value
+from tweetcontract.envelope import ValueBuilder, build_dead_letter
 from tweetpub.exceptions import DeliveryError, KafkaUnavailable
 from tweetpub.live import jetstream, mastodon
 from tweetpub.live.credentials import redacting
@@ -34,12 +34,12 @@ class KafkaPostSink:
         self.writer = writer
         self.source = source
         self.flush_timeout = flush_timeout
-        self.stamp = Stamp()
+        self.values = ValueBuilder(source)
         if not writer.has_topics:
             writer.ensure_topics()
 
     def write_post(self, post: Post) -> None:
-        self.writer.write(post.id.encode("utf-8"), build_value(post.id, post.dialect, self.source, self.stamp(), post.raw))
+        self.writer.write(post.id.encode("utf-8"), self.values(post.id, post.dialect, post.raw))
 
     def dead_letter(self, reason: str, raw: bytes, number: int) -> None:
         self.writer.dead_letter(f"{self.source}:{number}".encode(),
