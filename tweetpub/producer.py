@@ -28,6 +28,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from tweetcontract.defaults import DLQ_RAW_LIMIT, dlq_topic as default_dlq_topic
 from tweetcontract.envelope import build_dead_letter
 from tweetpub.exceptions import DeliveryError, KafkaUnavailable, UsageError
+from tweetpub.settled import SettledPrefix
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,9 @@ class TweetProducer:
         #: (source, line) of a record for its dead letter; replay maps its ``tp-pos`` header to the file line.
         self.origin: Callable[[bytes | None, list[tuple[str, bytes]] | None], tuple[str, int]] = _default_origin
         self._failures: list[tuple[KafkaError, Any]] = []
+        #: With :meth:`track`: the settled prefix of the records carrying a position header.
+        self.settled: SettledPrefix | None = None
+        self._pos_header = self._done_header = ""
         self._retried: set[tuple[str, int]] = set()
 
     def _on_error(self, err: KafkaError) -> None:
@@ -104,10 +108,27 @@ class TweetProducer:
             self._refused = err.str()
         logger.debug("kafka: %s", err.str())
 
+    def track(self, pos_header: str, done_header: str) -> SettledPrefix:
+        """Follow which records (by their ``pos_header``) are settled, and stamp each record sent from now
+        on with the settled prefix in ``done_header`` (replay's ``--resume`` reads it back)."""
+        self.settled = SettledPrefix()
+        self._pos_header, self._done_header = pos_header, done_header
+        return self.settled
+
+    def _pos(self, headers: list[tuple[str, bytes]] | None) -> bytes | None:
+        for name, value in headers or ():
+            if name == self._pos_header:
+                return value
+        return None
+
     def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
         topic = msg.topic()
         if err is None:
             self.stats.acked[topic] = self.stats.acked.get(topic, 0) + 1
+            if self.settled is not None:
+                pos = self._pos(msg.headers())
+                if pos is not None:
+                    self.settled.outcome(pos)
         else:
             # Handled after the poll returns (producing from inside librdkafka's callback is avoided).
             self._failures.append((err, msg))
@@ -116,11 +137,17 @@ class TweetProducer:
         """Retry or dead-letter the deliveries that failed since the last call."""
         while self._failures:
             err, msg = self._failures.pop(0)
-            topic, key, value, headers = msg.topic(), msg.key(), msg.value() or b"", msg.headers()
+            topic, key, value = msg.topic(), msg.key(), msg.value() or b""
+            # a later attempt is stamped afresh, and marked late: it lands after newer records
+            headers = [(k, v) for k, v in msg.headers() or () if k not in (self._done_header, LATE_HEADER)]
+            headers.append((LATE_HEADER, b"1"))
+            pos = self._pos(headers) if self.settled is not None else None
             self.stats.last_error = err.str()
             if topic == self.dlq_topic:
                 self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1
                 logger.warning("dead letter to %s not delivered: %s", topic, err.str())
+                if pos is not None:
+                    self.settled.outcome(pos, lost=True)  # type: ignore[union-attr]
                 continue
             ident = (topic, id(msg)) if key is None else (topic, hash((key, value)))
             if err.code() != KafkaError.MSG_SIZE_TOO_LARGE and ident not in self._retried:
@@ -128,12 +155,14 @@ class TweetProducer:
                 self.stats.retried += 1
                 logger.warning("delivery to %s failed (%s): sending it again", topic, err.str())
                 self._send(topic, key or b"", value, headers)
-                continue
-            self._retried.discard(ident)
-            reason = "record-too-large" if err.code() == KafkaError.MSG_SIZE_TOO_LARGE else \
-                f"delivery-failed:{err.name().lower()}"
-            logger.warning("delivery to %s failed (%s): dead-lettered as %s", topic, err.str(), reason)
-            self._redirect(reason, key, value, headers)
+            else:
+                self._retried.discard(ident)
+                reason = "record-too-large" if err.code() == KafkaError.MSG_SIZE_TOO_LARGE else \
+                    f"delivery-failed:{err.name().lower()}"
+                logger.warning("delivery to %s failed (%s): dead-lettered as %s", topic, err.str(), reason)
+                self._redirect(reason, key, value, headers)
+            if pos is not None:
+                self.settled.outcome(pos)  # type: ignore[union-attr]  # after the next attempt is queued
 
     def _redirect(self, reason: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None) -> None:
         """Dead-letter a tweet record Kafka would not take, with a bounded excerpt of its value."""
@@ -261,9 +290,13 @@ class TweetProducer:
                 sum(len(k) + len(v) for k, v in headers or ()) > limit:
             self._too_large(topic, key, value, headers, f"{len(value)} bytes, the topic takes {limit}")
             return
+        pos = self._pos(headers) if self.settled is not None else None
+        stamped = headers if pos is None else [*(headers or ()), (self._done_header, self.settled.done)]  # type: ignore[union-attr]
         while True:
             try:
-                self._producer.produce(topic, value, key, partition, self._on_delivery, headers=headers)
+                self._producer.produce(topic, value, key, partition, self._on_delivery, headers=stamped)
+                if pos is not None:
+                    self.settled.sent(pos)  # type: ignore[union-attr]
                 break
             except BufferError:
                 self._producer.poll(0.05)  # the local queue is full: serve deliveries, then retry
@@ -288,6 +321,10 @@ class TweetProducer:
             return
         self.stats.failed[topic] = self.stats.failed.get(topic, 0) + 1  # a dead letter has nowhere else to go
         self.stats.last_error = f"a dead letter is over the limit ({why})"
+        pos = self._pos(headers) if self.settled is not None else None
+        if pos is not None:
+            self.settled.sent(pos)  # type: ignore[union-attr]
+            self.settled.outcome(pos, lost=True)  # type: ignore[union-attr]
 
     def poll(self, timeout: float = 0) -> None:
         """Serve delivery callbacks (and retry or dead-letter failed deliveries)."""
@@ -311,6 +348,9 @@ class TweetProducer:
         """The fatal error librdkafka reported, if any (e.g. the idempotent producer was fenced)."""
         return self._fatal
 
+
+#: Header of a record sent again, or dead-lettered after a failed delivery: it lands after newer records.
+LATE_HEADER = "tp-late"
 
 #: Bytes a record batch adds around one record (batch header 61, record framing): kept below the limit.
 _BATCH_OVERHEAD = 128

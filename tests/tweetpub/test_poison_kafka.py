@@ -14,7 +14,7 @@ from pathlib import Path
 import orjson
 import pytest
 from confluent_kafka import Consumer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
 
 from tweetcontract.envelope import parse_dead_letter, parse_value
 
@@ -156,4 +156,42 @@ def test_a_record_the_broker_refuses_is_dead_lettered_and_resume_loses_nothing(t
         assert len(_consume(kafka_bootstrap, topic + ".dlq")) == 1
     finally:
         for fut in admin.delete_topics([topic]).values():
+            fut.result(timeout=60)
+
+
+def test_resume_resends_a_record_whose_delivery_failed_before_later_ones_succeeded(
+        tmp_path: Path, kafka_bootstrap: str) -> None:
+    topic = f"gap-{os.urandom(6).hex()}"
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    small = {"max.message.bytes": "4096"}  # the dead letter of the big record does not fit either
+    for fut in admin.create_topics([NewTopic(topic, 1, 1, config=small),
+                                    NewTopic(topic + ".dlq", 1, 1, config=small)]).values():
+        fut.result(timeout=60)
+    try:
+        lines = [_tweet(n) for n in range(1, 21)] + [_tweet(21, text="python " + "y" * 20000)] + \
+                [_tweet(n) for n in range(22, 42)]
+        rec = tmp_path / "rec.jsonl"
+        rec.write_bytes(b"\n".join(lines) + b"\n")
+        args = [str(rec), "--bootstrap-servers", kafka_bootstrap, "--topic", topic, "--no-filter"]
+        res = _replay(*args, timeout=120)
+        err = res.stderr.decode()
+        assert res.returncode == 1 and "Traceback" not in err
+        assert err.strip().splitlines()[-1].startswith("tweetpub: error: 1 record(s) not delivered")
+        assert sorted(parse_value(m.value())["id"] for m in _consume(kafka_bootstrap, topic)) == \
+            sorted(str(n) for n in range(1, 42) if n != 21)  # later records made it: a gap at line 21
+
+        # the topic takes big records now: --resume fills the gap (it must not skip line 21) and nothing else
+        resources = [ConfigResource("topic", t, incremental_configs=[
+            ConfigEntry("max.message.bytes", "1048588", incremental_operation=AlterConfigOpType.SET)])
+            for t in (topic, topic + ".dlq")]
+        for fut in admin.incremental_alter_configs(resources).values():
+            fut.result(timeout=60)
+        again = _replay(*args, "--resume", timeout=120)
+        out = again.stderr.decode()
+        assert again.returncode == 0, out
+        assert "produced=1 " in out and "resumed=40" in out
+        ids = [parse_value(m.value())["id"] for m in _consume(kafka_bootstrap, topic)]
+        assert sorted(ids) == sorted(str(n) for n in range(1, 42)) and len(ids) == 41
+    finally:
+        for fut in admin.delete_topics([topic, topic + ".dlq"]).values():
             fut.result(timeout=60)

@@ -100,10 +100,12 @@ def run_replay(opts: ReplayOptions, producer: TweetProducer, stop: threading.Eve
         return opts.source_label, 0
 
     producer.origin = origin
+    # every record carries the settled prefix (tp-done), so a later --resume re-sends the gaps
+    producer.track(resume_mod.POS_HEADER, resume_mod.DONE_HEADER)
 
     def dead(line: Line, reason: str, pos: tuple[int, ...]) -> None:
         key = f"{line.source}:{line.lineno}".encode("utf-8", "replace")
-        if resuming and pos <= skip_dlq.get(producer.dlq_partition(key), ()):
+        if resuming and opts.resume_from.has(pos, skip_dlq.get(producer.dlq_partition(key), ())):
             return
         value = build_dead_letter(reason, line.source, line.lineno, line.raw, DLQ_RAW_LIMIT)
         producer.dead_letter(key, value, [(resume_mod.RUN_HEADER, run_hdr),
@@ -145,7 +147,7 @@ def run_replay(opts: ReplayOptions, producer: TweetProducer, stop: threading.Eve
                     c.matched += 1
                     key = (tw.id + suffix).encode("utf-8")
                     pos = base + (item,)
-                    if resuming and pos <= skip_tweets.get(producer.partition(key), ()):
+                    if resuming and opts.resume_from.has(pos, skip_tweets.get(producer.partition(key), ())):
                         c.resumed += 1
                         continue
                     if timeline or opts.loop:
