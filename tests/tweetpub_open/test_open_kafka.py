@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tweetdev.openstreams import (Conn, DropConn, EndStream, Event, FakeJetstream, FakeMastodon, Heartbeat, HttpStatus,
-                                  RawBytes, post_event, status, update)
+                                  Pause, RawBytes, post_event, status, update)
 from tweetpub.filters import parse_track
 from tweetpub.live.client import Backoff
 from tweetpub.live.openrun import OpenOptions, OpenSummary
@@ -112,7 +112,7 @@ def _mastodon_script(api: FakeMastodon) -> tuple[list[dict], set[str]]:
     api.add_connection("hashtag:openstack", update(dict(s[2], id="99")), update(s[3]))     # s3 again, another id
     api.add_connection("hashtag:kafka", update(dict(s[1], id="98")), update(s[4]),          # s2 via a second stream
                        Event("status.update", json.dumps(edited)), EndStream())
-    api.add_connection("hashtag:kafka", update(s[5]))
+    api.add_connection("hashtag:kafka", Pause(0.5), Heartbeat(), Pause(0.5), update(s[5]))  # a slow server
     return s, {st["uri"] for st in s}
 
 
