@@ -4,6 +4,7 @@ computed from the recording, Kafka answers on its published host port, Chromium 
 `down -v` leaves no container, volume or network behind."""
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -83,8 +84,10 @@ def _counts(compose: Compose) -> dict:
     return {(r["window_start"], r["window_end"], r["hashtag"]): r["count"] for r in rows}
 
 
-def test_the_pipeline_in_compose_equals_the_ground_truth(compose):
-    envelopes = expected_envelopes(DEMO)
+def test_the_pipeline_in_compose_equals_the_ground_truth(compose, tmp_path):
+    plain = tmp_path / "demo.jsonl"
+    plain.write_bytes(gzip.decompress(DEMO.read_bytes()))
+    envelopes = expected_envelopes(plain)
     want = truth(envelopes)
     assert len(envelopes) > 500 and len(want) > 50
 
