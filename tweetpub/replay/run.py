@@ -19,8 +19,7 @@ import orjson
 from tweetcontract.decode import BadLine, decode_line, tweet_json
 from tweetcontract.defaults import DLQ_RAW_LIMIT
 from tweetcontract.envelope import ValueBuilder, build_dead_letter
-from tweetcontract.hashtags import event_time
-from tweetcontract.times import format_iso_time, format_v1_time
+from tweetcontract.hashtags import event_time, with_event_time
 from tweetpub.filters import TweetFilter
 from tweetpub.producer import TweetProducer
 from tweetpub.replay import resume as resume_mod
@@ -54,10 +53,8 @@ class ReplayOptions:
 
 
 def _shift(tweet: dict[str, Any], dialect: str, when: float) -> dict[str, Any]:
-    dt = datetime.fromtimestamp(when, tz=timezone.utc)
-    shifted = dict(tweet)
-    shifted["created_at"] = format_v1_time(dt) if dialect == "v1.1" else format_iso_time(dt)
-    return shifted
+    # The contract's rule knows where each dialect keeps its event time (a Bluesky post: commit.record.createdAt).
+    return with_event_time(tweet, dialect, datetime.fromtimestamp(when, tz=timezone.utc))
 
 
 def _wait_until(due: float, producer: TweetProducer, stop: threading.Event) -> None:
