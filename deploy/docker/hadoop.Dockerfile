@@ -20,7 +20,10 @@ COPY deploy/docker/hadoop/log4j.properties /opt/hadoop/etc/
 COPY deploy/docker/hadoop/hdfs deploy/docker/hadoop/hdfs-ready /opt/hadoop/bin/
 RUN rm -f /opt/hadoop/lib/.complete \
  && test -f "/opt/hadoop/lib/hadoop-hdfs-${HADOOP_VERSION}.jar" \
+ && useradd --system --uid 1000 --gid 100 --no-create-home --shell /usr/sbin/nologin hadoop \
  && install -d -o 10001 -g 10001 /var/lib/hadoop /var/lib/hadoop/name /var/lib/hadoop/data /var/lib/hadoop/tmp
+# Hadoop's login needs a name for its uid: 10001 is tweetics; 1000 (hadoop), the uid the Kubernetes
+# manifests run HDFS as, has one too. HADOOP_USER_NAME makes both the HDFS user tweetics (the superuser).
 ENV PATH=/opt/hadoop/bin:$PATH HADOOP_USER_NAME=tweetics
 USER 10001:10001
 # NameNode 8020 (RPC) and 9870 (HTTP, WebHDFS); DataNode 9864 (HTTP), 9866 (data), 9867 (IPC).
