@@ -49,6 +49,7 @@ compose-plugin: $(COMPOSE_BIN) ## Docker Compose v2 as a CLI plugin, built from 
 	@docker compose version
 
 images: docker-engine jars ## build the base, kafka, hadoop, tweetpub, tweetviz and tweetics images (sizes printed)
+	@$(STACK) fetch kafka-tools  # the kafka image carries kafka-topics.sh's classes too; `jars` fetches only the stack's
 	@deploy/docker/build-images $(IMAGES)
 
 test-containers: venv images compose-plugin ## the stack, tweetpub and tweetics integration tests on the testcontainers path (our images)
