@@ -16,10 +16,14 @@ from tweetpub.exceptions import CredentialsError
 TOKEN_ENV = "X_BEARER_TOKEN"
 
 
-def load_bearer_token(token_file: str | os.PathLike | None = None, environ: dict | None = None) -> str:
-    """The bearer token from ``token_file`` if given, else from ``$X_BEARER_TOKEN``.
+def load_secret(token_file: str | os.PathLike | None, environ: dict | None, *, env_var: str, what: str,
+                missing: str) -> str:
+    """A single-word secret from ``token_file`` if given, else from ``$env_var``.
 
-    Never accepted on the command line (it would show in ``ps``); errors name the source, not the value.
+    Never accepted on the command line (it would show in ``ps``); errors name the source, never the value.
+
+    :param what: how errors name it ("bearer token", "Mastodon token").
+    :param missing: the error when neither the file nor the variable gives one.
     """
     env = os.environ if environ is None else environ
     if token_file is not None:
@@ -27,18 +31,24 @@ def load_bearer_token(token_file: str | os.PathLike | None = None, environ: dict
         try:
             token = path.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
-            raise CredentialsError(f"bearer token file not found: {path}") from None
+            raise CredentialsError(f"{what} file not found: {path}") from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise CredentialsError(f"cannot read bearer token file {path}: {type(exc).__name__}") from None
+            raise CredentialsError(f"cannot read {what} file {path}: {type(exc).__name__}") from None
         if not token:
-            raise CredentialsError(f"bearer token file is empty: {path}")
+            raise CredentialsError(f"{what} file is empty: {path}")
     else:
-        token = (env.get(TOKEN_ENV) or "").strip()
+        token = (env.get(env_var) or "").strip()
         if not token:
-            raise CredentialsError(f"no bearer token: set {TOKEN_ENV} or pass --bearer-token-file")
+            raise CredentialsError(missing)
     if any(ch.isspace() for ch in token):
-        raise CredentialsError("the bearer token contains whitespace; expected a single token")
+        raise CredentialsError(f"the {what} contains whitespace; expected a single token")
     return token
+
+
+def load_bearer_token(token_file: str | os.PathLike | None = None, environ: dict | None = None) -> str:
+    """The X bearer token from ``token_file`` if given, else from ``$X_BEARER_TOKEN``."""
+    return load_secret(token_file, environ, env_var=TOKEN_ENV, what="bearer token",
+                       missing=f"no bearer token: set {TOKEN_ENV} or pass --bearer-token-file")
 
 
 class Redactor(logging.Filter):

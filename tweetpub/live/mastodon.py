@@ -18,7 +18,6 @@ import logging
 import os
 import threading
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any, Iterable, Iterator
 from urllib.parse import urlsplit
 
@@ -28,6 +27,7 @@ import urllib3
 
 from tweetcontract import dialects
 from tweetpub.exceptions import CredentialsError, LiveSourceError, UsageError
+from tweetpub.live.credentials import load_secret
 from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, Post, PostHandler
 
 log = logging.getLogger(__name__)
@@ -45,25 +45,9 @@ FATAL_STATUSES = {400, 403, 404, 410}
 
 def load_token(token_file: str | os.PathLike | None = None, environ: dict | None = None) -> str:
     """The access token from ``token_file``, else ``$MASTODON_TOKEN``; errors name the source, never the value."""
-    env = os.environ if environ is None else environ
-    if token_file is not None:
-        path = Path(token_file)
-        try:
-            token = path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise CredentialsError(f"Mastodon token file not found: {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CredentialsError(f"cannot read Mastodon token file {path}: {type(exc).__name__}") from None
-        if not token:
-            raise CredentialsError(f"Mastodon token file is empty: {path}")
-    else:
-        token = (env.get(TOKEN_ENV) or "").strip()
-        if not token:
-            raise CredentialsError(f"no Mastodon access token: set {TOKEN_ENV} or pass --token-file "
-                                   "(servers since Mastodon 4.2 require one for streaming)")
-    if any(ch.isspace() for ch in token):
-        raise CredentialsError("the Mastodon token contains whitespace; expected a single token")
-    return token
+    return load_secret(token_file, environ, env_var=TOKEN_ENV, what="Mastodon token",
+                       missing=f"no Mastodon access token: set {TOKEN_ENV} or pass --token-file "
+                               "(servers since Mastodon 4.2 require one for streaming)")
 
 
 def stream_paths(tags: Iterable[str], local: bool = False) -> list[tuple[str, dict[str, str]]]:
