@@ -167,7 +167,7 @@ def test_record_then_replay_reads_back_the_same_tweets(fake_api: FakeXApi, token
 
     dead = [json.loads(x) for x in (tmp_path / "rec" / "boston-dead-letters.jsonl").read_text().splitlines()]
     assert [d["reason"] for d in dead] == ["invalid json", "operational disconnect"]
-    assert all(d["schema"] == "tweetpub-dlq/1" and d["source"] == "live" for d in dead)
+    assert all(d["schema"] == "tweetpub-dlq/1" and d["source"] == "x" for d in dead)
     out, err = capfd.readouterr()
     assert token not in out + err
 

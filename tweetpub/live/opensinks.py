@@ -11,85 +11,34 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import BinaryIO
 
 import orjson
 
-from tweetcontract.defaults import DLQ_RAW_LIMIT
-from tweetcontract.envelope import ValueBuilder, build_dead_letter
-from tweetpub.exceptions import DeliveryError, KafkaUnavailable
 from tweetpub.live import jetstream, mastodon
 from tweetpub.live.credentials import redacting
 from tweetpub.live.openrun import OpenOptions, OpenSummary, Post, run_open
-from tweetpub.live.record import DEFAULT_ROTATE_BYTES, DEFAULT_ROTATE_SECONDS, RotatingGzipWriter
+from tweetpub.live.record import DEFAULT_ROTATE_BYTES, DEFAULT_ROTATE_SECONDS, RecordingSink, RotatingGzipWriter
+from tweetpub.live.stream import KafkaSink
 from tweetpub.producer import TweetProducer
 
 log = logging.getLogger(__name__)
 
 
-class KafkaPostSink:
+class KafkaPostSink(KafkaSink):
     """Posts into Kafka through :class:`~tweetpub.producer.TweetProducer` (the one writer)."""
-
-    def __init__(self, writer: TweetProducer, source: str, flush_timeout: float = 30.0) -> None:
-        self.writer = writer
-        self.source = source
-        self.flush_timeout = flush_timeout
-        self.values = ValueBuilder(source)
-        if not writer.has_topics:
-            writer.ensure_topics()
 
     def write_post(self, post: Post) -> None:
         self.writer.write(post.id.encode("utf-8"), self.values(post.id, post.dialect, post.raw))
 
-    def dead_letter(self, reason: str, raw: bytes, number: int) -> None:
-        self.writer.dead_letter(f"{self.source}:{number}".encode(),
-                                build_dead_letter(reason, self.source, number, raw, DLQ_RAW_LIMIT))
 
-    def tick(self) -> None:
-        self.writer.poll(0)
-        if self.writer.fatal_error:
-            raise KafkaUnavailable(f"Kafka producer failed: {self.writer.fatal_error}")
-
-    def close(self) -> None:
-        left = self.writer.flush(self.flush_timeout)
-        if left:
-            raise DeliveryError(f"{left} records were not acknowledged by Kafka within {self.flush_timeout:g}s")
-        failed = self.writer.stats.errors()
-        if failed:
-            raise DeliveryError(f"{failed} records failed delivery to Kafka: {self.writer.stats.last_error}")
-
-
-class RecordPostSink:
+class RecordPostSink(RecordingSink):
     """Posts as lines of rotating gzip files, exactly as received; dead letters beside them."""
-
-    def __init__(self, writer: RotatingGzipWriter, source: str) -> None:
-        self.writer = writer
-        self.source = source
-        self.dead_path = writer.dir / f"{writer.prefix}-dead-letters.jsonl"
-        self._dead: BinaryIO | None = None
 
     def write_post(self, post: Post) -> None:
         raw = post.raw.strip()
         if b"\n" in raw or b"\r" in raw:  # an SSE payload sent over several data: lines; one line per post here
             raw = orjson.dumps(orjson.loads(raw))
         self.writer.write_line(raw + b"\n")
-
-    def dead_letter(self, reason: str, raw: bytes, number: int) -> None:
-        if self._dead is None:
-            self._dead = open(self.dead_path, "ab")
-        self._dead.write(build_dead_letter(reason, self.source, number, raw) + b"\n")
-        self._dead.flush()
-
-    def tick(self) -> None:
-        self.writer.tick()
-
-    def close(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            if self._dead is not None:
-                self._dead.close()
-                self._dead = None
 
 
 class NullSink:

@@ -150,30 +150,21 @@ class RotatingGzipWriter:
         return self._part
 
 
-class RecordSink:
-    """A :class:`~tweetpub.live.routing.PageSink` writing pages to a :class:`RotatingGzipWriter`.
+class RecordingSink:
+    """What every live source's recording shares: the rotating files, and the dead letters of messages that
+    are not posts in ``<prefix>-dead-letters.jsonl`` beside them (``tweetpub-dlq/1`` objects, one per line), so
+    the recordings hold only what replay should read."""
 
-    Non-tweet messages go to ``<prefix>-dead-letters.jsonl`` next to the recordings (``tweetpub-dlq/1``
-    objects, one per line) so the recordings stay pure tweet pages.
-    """
-
-    def __init__(self, writer: RotatingGzipWriter, *, url: str, rule_tag: str) -> None:
+    def __init__(self, writer: RotatingGzipWriter, source: str) -> None:
         self.writer = writer
-        self.meta = {"url": url, "version": tweetpub.__version__, "rule_tag": rule_tag}
+        self.source = source
         self.dead_path = writer.dir / f"{writer.prefix}-dead-letters.jsonl"
         self._dead: BinaryIO | None = None
-
-    def write_page(self, page: dict, raw: bytes, number: int) -> int:
-        record = dict(page)
-        record[META_KEY] = {**self.meta, "retrieved_at": iso_now()}
-        self.writer.write_line(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
-        data = page.get("data")
-        return len(data) if isinstance(data, list) else 1
 
     def dead_letter(self, reason: str, raw: bytes, number: int) -> None:
         if self._dead is None:
             self._dead = open(self.dead_path, "ab")
-        self._dead.write(build_dead_letter(reason, "live", number, raw) + b"\n")
+        self._dead.write(build_dead_letter(reason, self.source, number, raw) + b"\n")
         self._dead.flush()
 
     def tick(self) -> None:
@@ -186,6 +177,21 @@ class RecordSink:
             if self._dead is not None:
                 self._dead.close()
                 self._dead = None
+
+
+class RecordSink(RecordingSink):
+    """A :class:`~tweetpub.live.routing.PageSink` writing the X stream's pages to a :class:`RotatingGzipWriter`."""
+
+    def __init__(self, writer: RotatingGzipWriter, *, url: str, rule_tag: str) -> None:
+        super().__init__(writer, "x")  # contract 2's source label of the X filtered stream
+        self.meta = {"url": url, "version": tweetpub.__version__, "rule_tag": rule_tag}
+
+    def write_page(self, page: dict, raw: bytes, number: int) -> int:
+        record = dict(page)
+        record[META_KEY] = {**self.meta, "retrieved_at": iso_now()}
+        self.writer.write_line(json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n")
+        data = page.get("data")
+        return len(data) if isinstance(data, list) else 1
 
 
 def run_record(opts: LiveOptions, *, out_dir: str | os.PathLike, prefix: str = "tweets",

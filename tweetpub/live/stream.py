@@ -12,35 +12,21 @@ from tweetpub.live.run import LiveOptions, run_live
 from tweetpub.producer import TweetProducer
 
 
-class KafkaPageSink:
-    """A :class:`~tweetpub.live.routing.PageSink` over the writer: flattens each page
-    (``tweetcontract.dialects``) and writes one contract-2 envelope per tweet; non-tweet messages become
-    ``tweetpub-dlq/1`` dead letters."""
+class KafkaSink:
+    """What every live source's Kafka sink shares: the one writer, envelopes labelled with the contract's
+    ``source``, ``tweetpub-dlq/1`` dead letters, and a close that fails loudly on anything undelivered."""
 
-    SOURCE = "x"  # contract 2: the X API v2 filtered stream
-
-    def __init__(self, writer: TweetProducer, flush_timeout: float = 30.0) -> None:
+    def __init__(self, writer: TweetProducer, source: str, flush_timeout: float = 30.0) -> None:
         self.writer = writer
+        self.source = source
         self.flush_timeout = flush_timeout
-        self.values = ValueBuilder(self.SOURCE)
+        self.values = ValueBuilder(source)
         if not writer.has_topics:
             writer.ensure_topics()  # raises KafkaUnavailable with one clear line
 
-    def write_page(self, page: dict, raw: bytes, number: int) -> int:
-        try:
-            # flattened and serialized here, so a page that cannot be written back (too deep, amplifying)
-            # is one dead letter, never an exception that ends the stream
-            tweets = decode_object(page)
-        except BadLine as exc:
-            self.dead_letter(exc.reason.removeprefix("not-a-tweet:"), raw, number)
-            return 0
-        for tweet in tweets:
-            self.writer.write(tweet.id.encode("utf-8"), self.values(tweet.id, tweet.dialect, tweet_json(tweet)))
-        return len(tweets)
-
     def dead_letter(self, reason: str, raw: bytes, number: int) -> None:
-        value = build_dead_letter(reason, self.SOURCE, number, raw, DLQ_RAW_LIMIT)
-        self.writer.dead_letter(f"{self.SOURCE}:{number}".encode(), value)
+        value = build_dead_letter(reason, self.source, number, raw, DLQ_RAW_LIMIT)
+        self.writer.dead_letter(f"{self.source}:{number}".encode(), value)
 
     def tick(self) -> None:
         self.writer.poll(0)
@@ -54,6 +40,29 @@ class KafkaPageSink:
         failed = self.writer.stats.errors()
         if failed:
             raise DeliveryError(f"{failed} records failed delivery to Kafka: {self.writer.stats.last_error}")
+
+
+class KafkaPageSink(KafkaSink):
+    """A :class:`~tweetpub.live.routing.PageSink` over the writer: flattens each page
+    (``tweetcontract.dialects``) and writes one contract-2 envelope per tweet; non-tweet messages become
+    ``tweetpub-dlq/1`` dead letters."""
+
+    SOURCE = "x"  # contract 2: the X API v2 filtered stream
+
+    def __init__(self, writer: TweetProducer, flush_timeout: float = 30.0) -> None:
+        super().__init__(writer, self.SOURCE, flush_timeout)
+
+    def write_page(self, page: dict, raw: bytes, number: int) -> int:
+        try:
+            # flattened and serialized here, so a page that cannot be written back (too deep, amplifying)
+            # is one dead letter, never an exception that ends the stream
+            tweets = decode_object(page)
+        except BadLine as exc:
+            self.dead_letter(exc.reason.removeprefix("not-a-tweet:"), raw, number)
+            return 0
+        for tweet in tweets:
+            self.writer.write(tweet.id.encode("utf-8"), self.values(tweet.id, tweet.dialect, tweet_json(tweet)))
+        return len(tweets)
 
 
 def run_stream(opts: LiveOptions, *, producer: TweetProducer | None) -> LiveSummary:
