@@ -25,7 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 from tweetcontract import dialects
 from tweetcontract.errors import BadTweet
 from tweetpub.exceptions import LiveSourceError, UsageError
-from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, Post, PostHandler
+from tweetpub.live.openrun import Attempts, BadEvent, OpenOptions, OpenSummary, Post, PostHandler, Skip
 
 log = logging.getLogger(__name__)
 
@@ -82,22 +82,6 @@ def _span(text: str, index: Any) -> str:
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
         return ""
     return text.encode("utf-8")[start:end].decode("utf-8", errors="ignore")
-
-
-class Skip(Exception):
-    """A well-formed event that is not a new post; ``kind`` says what it is (counted, not produced)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-class BadEvent(ValueError):
-    """An unusable frame (dead-lettered with ``reason``)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def event_time_us(event: Any) -> int | None:

@@ -28,7 +28,7 @@ import urllib3
 from tweetcontract import dialects
 from tweetpub.exceptions import CredentialsError, LiveSourceError, UsageError
 from tweetpub.live.credentials import load_secret
-from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, Post, PostHandler
+from tweetpub.live.openrun import Attempts, BadEvent, OpenOptions, OpenSummary, Post, PostHandler, Skip
 
 log = logging.getLogger(__name__)
 
@@ -86,18 +86,6 @@ class SSEParser:
         elif name == b"data":
             self.data.append(value)
         return None  # id:, retry: and unknown fields are ignored, as the SSE spec says
-
-
-class Skip(Exception):
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-class BadEvent(ValueError):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class _Text(HTMLParser):

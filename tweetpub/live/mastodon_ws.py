@@ -20,7 +20,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from websockets.sync.client import ClientConnection, connect
 
 from tweetpub.exceptions import CredentialsError, LiveSourceError
-from tweetpub.live.mastodon import BadEvent, Skip, to_post
+from tweetpub.live.mastodon import to_post
+from tweetpub.live.openrun import BadEvent, Skip
 from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, PostHandler
 
 log = logging.getLogger(__name__)

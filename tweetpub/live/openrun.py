@@ -27,6 +27,22 @@ log = logging.getLogger(__name__)
 SOURCES = ("x", "bluesky", "mastodon")
 
 
+class Skip(Exception):
+    """A well-formed event that is not a new post; ``kind`` says what it is (counted, not produced)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class BadEvent(ValueError):
+    """An unusable frame or event (dead-lettered with ``reason``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Post:
     """One post as received: its global identity, its dialect (contract 2) and the exact bytes."""
