@@ -25,7 +25,7 @@ from websockets.sync.client import ClientConnection, connect
 from tweetcontract import dialects
 from tweetcontract.errors import BadTweet
 from tweetpub.exceptions import LiveSourceError, UsageError
-from tweetpub.live.openrun import Attempts, BadEvent, OpenOptions, OpenSummary, Post, PostHandler, Skip
+from tweetpub.live.openrun import Attempts, BadEvent, Connection, OpenOptions, OpenSummary, Post, PostHandler, Skip
 
 log = logging.getLogger(__name__)
 
@@ -159,18 +159,11 @@ class JetstreamWorker:
         self.cursor: int | None = opts.cursor
         self.last_time_us: int | None = None
         self._decompress = _zstd(opts.zstd_dictionary) if opts.compress or opts.zstd_dictionary else None
-        self._ws: ClientConnection | None = None
-        self._lock = threading.Lock()
+        self.conn = Connection(lambda ws: ws.close_socket())
         self.attempts = Attempts(f"Jetstream at {self.base}", opts.backoff, opts.max_retries)
 
     def interrupt(self) -> None:
-        with self._lock:
-            ws = self._ws
-        if ws is not None:
-            try:
-                ws.close_socket()
-            except Exception:  # already closed
-                pass
+        self.conn.interrupt()
 
     def run(self, handler: PostHandler, stop: threading.Event) -> None:
         first = True
@@ -204,8 +197,7 @@ class JetstreamWorker:
             return self.attempts.failed(_short(exc))
 
     def _read(self, ws: ClientConnection, url: str, handler: PostHandler, stop: threading.Event) -> float | None:
-        with self._lock:
-            self._ws = ws
+        self.conn.set(ws)
         self.attempts.connected()
         self.summary.connections += 1
         if self.last_time_us is None and self.cursor is None:
@@ -237,8 +229,7 @@ class JetstreamWorker:
             log.warning("jetstream: connection lost (%s)", _short(exc))
             return self.attempts.failed(_short(exc))
         finally:
-            with self._lock:
-                self._ws = None
+            self.conn.set(None)
             ws.close_socket()
 
     def _frame(self, frame: str | bytes, handler: PostHandler) -> None:

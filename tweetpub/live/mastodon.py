@@ -28,7 +28,7 @@ import urllib3
 from tweetcontract import dialects
 from tweetpub.exceptions import CredentialsError, LiveSourceError, UsageError
 from tweetpub.live.credentials import load_secret
-from tweetpub.live.openrun import Attempts, BadEvent, OpenOptions, OpenSummary, Post, PostHandler, Skip
+from tweetpub.live.openrun import Attempts, BadEvent, Connection, OpenOptions, OpenSummary, Post, PostHandler, Skip
 
 log = logging.getLogger(__name__)
 
@@ -165,18 +165,11 @@ class MastodonWorker:
         self.query = query
         self.name = query.get("tag", path.rsplit("/", 1)[-1])
         self.session = requests.Session()
-        self._response: requests.Response | None = None
-        self._lock = threading.Lock()
+        self.conn = Connection(lambda resp: resp.raw.shutdown())
         self.attempts = Attempts(f"the Mastodon server at {opts.url}", opts.backoff, opts.max_retries)
 
     def interrupt(self) -> None:
-        with self._lock:
-            resp = self._response
-        if resp is not None:
-            try:
-                resp.raw.shutdown()
-            except Exception:  # already closed
-                pass
+        self.conn.interrupt()
 
     def run(self, handler: PostHandler, stop: threading.Event) -> None:
         try:
@@ -197,8 +190,7 @@ class MastodonWorker:
         try:
             with self.session.get(self.url, params=self.query, headers=headers, stream=True,
                                   timeout=(self.opts.connect_timeout, self.opts.read_timeout)) as resp:
-                with self._lock:
-                    self._response = resp
+                self.conn.set(resp)
                 if stop.is_set():
                     return None
                 if resp.status_code != 200:
@@ -237,8 +229,7 @@ class MastodonWorker:
                 log.warning("mastodon %s: connection error (%s)", self.name, _short(exc))
             return self.attempts.failed(_short(exc))
         finally:
-            with self._lock:
-                self._response = None
+            self.conn.set(None)
 
     def _http_failure(self, status: int) -> float:
         self.summary.http_errors[status] = self.summary.http_errors.get(status, 0) + 1

@@ -21,8 +21,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from tweetpub.exceptions import CredentialsError, LiveSourceError
 from tweetpub.live.mastodon import to_post
-from tweetpub.live.openrun import BadEvent, Skip
-from tweetpub.live.openrun import Attempts, OpenOptions, OpenSummary, PostHandler
+from tweetpub.live.openrun import Attempts, BadEvent, Connection, OpenOptions, OpenSummary, PostHandler, Skip
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +73,11 @@ class MastodonWsWorker:
         self.summary = summary
         self.token = token
         self.url = ws_url(opts.url)
-        self._ws: ClientConnection | None = None
-        self._lock = threading.Lock()
+        self.conn = Connection(lambda ws: ws.close_socket())
         self.attempts = Attempts(f"the Mastodon server at {opts.url}", opts.backoff, opts.max_retries)
 
     def interrupt(self) -> None:
-        with self._lock:
-            ws = self._ws
-        if ws is not None:
-            try:
-                ws.close_socket()
-            except Exception:  # already closed
-                pass
+        self.conn.interrupt()
 
     def run(self, handler: PostHandler, stop: threading.Event) -> None:
         while not stop.is_set() and not handler.done.is_set():
@@ -118,8 +110,7 @@ class MastodonWsWorker:
             return self.attempts.failed(f"{type(exc).__name__}: {str(exc)[:200]}")
 
     def _read(self, ws: ClientConnection, handler: PostHandler, stop: threading.Event) -> float | None:
-        with self._lock:
-            self._ws = ws
+        self.conn.set(ws)
         self.attempts.connected()
         self.summary.connections += 1
         for sub in subscriptions(list(self.opts.tags), self.opts.local):
@@ -151,8 +142,7 @@ class MastodonWsWorker:
             log.warning("mastodon websocket: connection lost (%s)", type(exc).__name__)
             return self.attempts.failed(type(exc).__name__)
         finally:
-            with self._lock:
-                self._ws = None
+            self.conn.set(None)
             ws.close_socket()
 
     def _message(self, frame: bytes, handler: PostHandler) -> None:

@@ -43,6 +43,29 @@ class BadEvent(ValueError):
         self.reason = reason
 
 
+class Connection:
+    """The connection a worker is reading: set and cleared by the worker's thread, cut from another thread
+    (a signal or the supervisor) so that a blocking read returns at once."""
+
+    def __init__(self, cut: Callable[[Any], None]) -> None:
+        self._cut = cut
+        self._lock = threading.Lock()
+        self._current: Any = None
+
+    def set(self, conn: Any) -> None:
+        with self._lock:
+            self._current = conn
+
+    def interrupt(self) -> None:
+        with self._lock:
+            conn = self._current
+        if conn is not None:
+            try:
+                self._cut(conn)
+            except Exception:  # already closed
+                pass
+
+
 @dataclass(frozen=True)
 class Post:
     """One post as received: its global identity, its dialect (contract 2) and the exact bytes."""
