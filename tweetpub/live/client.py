@@ -248,6 +248,9 @@ class LiveStreamClient(tweepy.StreamingClient):
             return self.backoff.network_error()
         finally:
             self._response = None
+            # A stream's connection is never reused: the server may have closed it after the body ended, and a
+            # reconnect on the stale pooled socket would fail once more (a spurious network error and reconnect).
+            self.session.close()
 
     def _http_failure(self, resp: requests.Response) -> float:
         status = resp.status_code
