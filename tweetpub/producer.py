@@ -26,8 +26,9 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 
 from tweetcontract.defaults import DLQ_RAW_LIMIT, dlq_topic as default_dlq_topic
-from tweetcontract.envelope import build_dead_letter
+from tweetcontract.envelope import build_dead_letter, parse_dead_letter
 from tweetpub.exceptions import DeliveryError, KafkaUnavailable, UsageError
+from tweetpub.metrics import watch
 from tweetpub.settled import SettledPrefix
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class DeliveryStats:
     last_error: str = ""
     retried: int = 0  # failed deliveries sent again
     redirected: int = 0  # records dead-lettered instead (too large, or failed twice)
+    acked_bytes: dict[str, int] = field(default_factory=dict)  # value bytes acknowledged, per topic
+    dead_letters: dict[str, int] = field(default_factory=dict)  # dead letters queued, per reason (/metrics)
 
     def ok(self, topic: str) -> int:
         return self.acked.get(topic, 0)
@@ -100,6 +103,7 @@ class TweetProducer:
         self.settled: SettledPrefix | None = None
         self._pos_header = self._done_header = ""
         self._retried: set[tuple[str, int]] = set()
+        watch(producer=self)  # /metrics reads the delivery stats from here (a process runs one producer)
 
     def _on_error(self, err: KafkaError) -> None:
         if err.fatal():
@@ -125,6 +129,7 @@ class TweetProducer:
         topic = msg.topic()
         if err is None:
             self.stats.acked[topic] = self.stats.acked.get(topic, 0) + 1
+            self.stats.acked_bytes[topic] = self.stats.acked_bytes.get(topic, 0) + len(msg)
             if self.settled is not None:
                 pos = self._pos(msg.headers())
                 if pos is not None:
@@ -167,6 +172,7 @@ class TweetProducer:
     def _redirect(self, reason: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None) -> None:
         """Dead-letter a tweet record Kafka would not take, with a bounded excerpt of its value."""
         self.stats.redirected += 1
+        self.stats.dead_letters[reason] = self.stats.dead_letters.get(reason, 0) + 1
         source, line = self.origin(key, headers)
         letter = build_dead_letter(reason, source, line, value, DLQ_RAW_LIMIT)
         self._send(self.dlq_topic, key or f"{source}:{line}".encode("utf-8", "replace"), letter, headers)
@@ -259,6 +265,11 @@ class TweetProducer:
 
     def dead_letter(self, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None = None) -> None:
         """Queue one dead letter (a ``tweetpub-dlq/1`` value) on the dead-letter topic."""
+        try:  # counted by reason for /metrics; dead letters are rare, parsing one is cheap
+            reason = str(parse_dead_letter(value).get("reason") or "unknown")
+        except ValueError:
+            reason = "unknown"
+        self.stats.dead_letters[reason] = self.stats.dead_letters.get(reason, 0) + 1
         self._send(self.dlq_topic, key, value, headers)
 
     def partition(self, key: bytes) -> int:

@@ -21,6 +21,7 @@ from typing import Any, Callable, Protocol, Sequence
 from tweetpub.exceptions import LiveSourceError
 from tweetpub.filters import TweetFilter
 from tweetpub.live.client import Backoff
+from tweetpub.metrics import watch
 
 log = logging.getLogger(__name__)
 
@@ -348,6 +349,7 @@ def run_open(sink: PostSink, opts: OpenOptions, make_workers: Callable[[OpenOpti
              handle_signals: bool = True) -> OpenSummary:
     """Build the handler and the workers, then :func:`supervise` them."""
     summary = OpenSummary(source=opts.source)
+    watch(summary=summary)  # /metrics reads the live counters from here
     handler = PostHandler(sink, summary, PostFilter(opts.track, opts.langs),
                           limit=1 if opts.dry_run else opts.limit, dedup_window=opts.dedup_window)
     try:

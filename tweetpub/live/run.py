@@ -25,6 +25,7 @@ from tweetpub.live.credentials import load_bearer_token, redacting
 from tweetpub.live.routing import LiveSummary, PageRouter, PageSink
 from tweetpub.live.rules import DEFAULT_TAG, Box, RulePlan, build_rules
 from tweetpub.live.rulesync import sync_rules
+from tweetpub.metrics import watch
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +102,7 @@ def run_live(
     """
     started = time.monotonic()
     summary = LiveSummary()
+    watch(summary=summary)  # /metrics reads the live counters from here
     try:
         client = _sync_and_stream(sink, summary, opts, handle_signals=handle_signals, on_rules=on_rules)
     except BaseException:

@@ -21,6 +21,7 @@ from tweetcontract.defaults import DLQ_RAW_LIMIT
 from tweetcontract.envelope import ValueBuilder, build_dead_letter
 from tweetcontract.hashtags import event_time, with_event_time
 from tweetpub.filters import TweetFilter
+from tweetpub.metrics import watch
 from tweetpub.producer import TweetProducer
 from tweetpub.replay import resume as resume_mod
 from tweetpub.replay.pacing import Pacer, TimelinePacer
@@ -73,6 +74,7 @@ def run_replay(opts: ReplayOptions, producer: TweetProducer, stop: threading.Eve
     """
     stop = stop or threading.Event()
     c = Counters()
+    watch(counters=c)  # /metrics reads the run's figures from here
     progress = Progress(c, every=opts.status_every, tty=opts.progress_tty, acked=producer.acked)
     build = ValueBuilder(opts.source_label)
     flt = opts.tweet_filter
