@@ -121,13 +121,15 @@ class MetricsListener(StreamingQueryListener):
                  late_counter: Callable[[dict[str, Any], int], int | None] | None = None,
                  initial_offsets: Callable[[], dict[str, dict[str, int]] | None] | None = None,
                  input_counts: Callable[[int, dict[str, int]], None] | None = None,
-                 source_counts: Callable[[int, int, dict[str, int]], None] | None = None) -> None:
+                 source_counts: Callable[[int, int, dict[str, int]], None] | None = None,
+                 observe: Callable[[dict[str, Any], dict[str, Any]], None] | None = None) -> None:
         self._write = write
         self._sink_reports = sink_reports
         self._late_counter = late_counter
         self._initial_offsets = initial_offsets
         self._input_counts = input_counts  # hands INPUT_COUNTERS to the writer (latest.json totals)
         self._source_counts = source_counts  # hands (batch id, batch time, "sources") to the writer
+        self._observe = observe  # hands (metrics line, progress) to /metrics (tweetics.prom)
         self.last_batch_id: int | None = None
         self.totals: dict[str, int] = {}
         self._seen = threading.Condition()
@@ -154,6 +156,8 @@ class MetricsListener(StreamingQueryListener):
                         line["malformed"], line["non_tweet"], line["missing_fields"], line["implausible_time"],
                         line["late"], line["late_groups"], line["lost_offsets"])
             self._write(line)
+            if self._observe is not None:
+                self._observe(line, progress)
         except Exception:  # a metrics hiccup must never stop the stream
             logger.exception("could not record batch metrics")
         finally:
