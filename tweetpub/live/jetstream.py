@@ -15,17 +15,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import orjson
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
 from tweetcontract import dialects
 from tweetcontract.errors import BadTweet
 from tweetpub.exceptions import LiveSourceError, UsageError
 from tweetpub.live.openrun import Attempts, BadEvent, Connection, OpenOptions, OpenSummary, Post, PostHandler, Skip
+from tweetpub.live.wsloop import read_frames, reconnect_loop, short
 
 log = logging.getLogger(__name__)
 
@@ -166,19 +167,16 @@ class JetstreamWorker:
         self.conn.interrupt()
 
     def run(self, handler: PostHandler, stop: threading.Event) -> None:
-        first = True
-        while not stop.is_set() and not handler.done.is_set():
+        urls = self._urls()
+        reconnect_loop("jetstream", self.summary, handler, stop, lambda: self._one_connection(next(urls), handler, stop))
+
+    def _urls(self) -> Iterator[str]:
+        """The first connection starts at the given cursor; each reconnect rewinds from the last event seen."""
+        yield subscribe_url(self.base, self.cursor, compress=self._decompress is not None)
+        while True:
             known = self.last_time_us if self.last_time_us is not None else self.cursor
-            cursor = self.cursor if first else rewound(known, self.opts.rewind_seconds)
-            first = False
-            url = subscribe_url(self.base, cursor, compress=self._decompress is not None)
-            wait = self._one_connection(url, handler, stop)
-            if wait is None or stop.is_set() or handler.done.is_set():
-                return
-            self.summary.reconnects += 1
-            if wait > 0:
-                log.info("jetstream: reconnecting in %.2fs", wait)
-                stop.wait(wait)
+            yield subscribe_url(self.base, rewound(known, self.opts.rewind_seconds),
+                                compress=self._decompress is not None)
 
     def _one_connection(self, url: str, handler: PostHandler, stop: threading.Event) -> float | None:
         """One connection; returns the wait before the next one, or None to stop."""
@@ -194,43 +192,16 @@ class JetstreamWorker:
             return self.attempts.failed(f"HTTP {status}", status)
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
             self.summary.network_errors += 1
-            return self.attempts.failed(_short(exc))
+            return self.attempts.failed(short(exc))
 
     def _read(self, ws: ClientConnection, url: str, handler: PostHandler, stop: threading.Event) -> float | None:
-        self.conn.set(ws)
-        self.attempts.connected()
-        self.summary.connections += 1
         if self.last_time_us is None and self.cursor is None:
             # no event yet: a reconnect must start from when this connection opened, not from "now"
             self.cursor = int(time.time() * 1_000_000)
         log.info("jetstream: connected to %s", url)
-        idle_since = time.monotonic()
-        try:
-            while not stop.is_set() and not handler.done.is_set():
-                try:
-                    frame = ws.recv(timeout=0.5)
-                except TimeoutError:
-                    handler.tick()
-                    if time.monotonic() - idle_since > self.opts.read_timeout:
-                        self.summary.network_errors += 1
-                        log.warning("jetstream: nothing for %.0fs; reconnecting", self.opts.read_timeout)
-                        return self.attempts.failed("read timeout")
-                    continue
-                idle_since = time.monotonic()
-                self.attempts.got_data()
-                self._frame(frame, handler)
-                if self.opts.dry_run:
-                    handler.done.set()
-            return None
-        except (ConnectionClosed, OSError) as exc:
-            if stop.is_set():
-                return None
-            self.summary.network_errors += 1
-            log.warning("jetstream: connection lost (%s)", _short(exc))
-            return self.attempts.failed(_short(exc))
-        finally:
-            self.conn.set(None)
-            ws.close_socket()
+        return read_frames(ws, label="jetstream", conn=self.conn, attempts=self.attempts, summary=self.summary,
+                           handler=handler, stop=stop, read_timeout=self.opts.read_timeout,
+                           on_frame=lambda frame: self._frame(frame, handler), dry_run=self.opts.dry_run)
 
     def _frame(self, frame: str | bytes, handler: PostHandler) -> None:
         handler.message()
@@ -280,11 +251,6 @@ def _zstd(dictionary: str | None) -> Any:
         return zstandard.ZstdDecompressor(dict_data=zdict).decompressobj().decompress(frame)
 
     return decompress
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else ""
-    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 def make_workers(opts: OpenOptions, summary: OpenSummary) -> list[JetstreamWorker]:

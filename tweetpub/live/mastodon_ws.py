@@ -12,16 +12,16 @@ from __future__ import annotations
 import json
 import logging
 import threading
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
 from tweetpub.exceptions import CredentialsError, LiveSourceError
 from tweetpub.live.mastodon import to_post
 from tweetpub.live.openrun import Attempts, BadEvent, Connection, OpenOptions, OpenSummary, PostHandler, Skip
+from tweetpub.live.wsloop import read_frames, reconnect_loop, short
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +80,8 @@ class MastodonWsWorker:
         self.conn.interrupt()
 
     def run(self, handler: PostHandler, stop: threading.Event) -> None:
-        while not stop.is_set() and not handler.done.is_set():
-            wait = self._one_connection(handler, stop)
-            if wait is None or stop.is_set() or handler.done.is_set():
-                return
-            self.summary.reconnects += 1
-            if wait > 0:
-                log.info("mastodon websocket: reconnecting in %.2fs", wait)
-                stop.wait(wait)
+        reconnect_loop("mastodon websocket", self.summary, handler, stop,
+                       lambda: self._one_connection(handler, stop))
 
     def _one_connection(self, handler: PostHandler, stop: threading.Event) -> float | None:
         try:
@@ -107,43 +101,16 @@ class MastodonWsWorker:
             return self.attempts.failed(f"HTTP {status}", status)
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
             self.summary.network_errors += 1
-            return self.attempts.failed(f"{type(exc).__name__}: {str(exc)[:200]}")
+            return self.attempts.failed(short(exc))
 
     def _read(self, ws: ClientConnection, handler: PostHandler, stop: threading.Event) -> float | None:
-        self.conn.set(ws)
-        self.attempts.connected()
-        self.summary.connections += 1
         for sub in subscriptions(list(self.opts.tags), self.opts.local):
             ws.send(json.dumps(sub))
         log.info("mastodon websocket: connected to %s", self.url)
-        idle_since = time.monotonic()
-        try:
-            while not stop.is_set() and not handler.done.is_set():
-                try:
-                    frame = ws.recv(timeout=0.5, decode=False)
-                except TimeoutError:
-                    handler.tick()
-                    if time.monotonic() - idle_since > self.opts.read_timeout:
-                        self.summary.network_errors += 1
-                        return self.attempts.failed("read timeout")
-                    if self.opts.dry_run:
-                        handler.done.set()  # connected and subscribed: the server answers
-                    continue
-                idle_since = time.monotonic()
-                self.attempts.got_data()
-                self._message(frame, handler)
-                if self.opts.dry_run:
-                    handler.done.set()
-            return None
-        except (ConnectionClosed, OSError) as exc:
-            if stop.is_set():
-                return None
-            self.summary.network_errors += 1
-            log.warning("mastodon websocket: connection lost (%s)", type(exc).__name__)
-            return self.attempts.failed(type(exc).__name__)
-        finally:
-            self.conn.set(None)
-            ws.close_socket()
+        return read_frames(ws, label="mastodon websocket", conn=self.conn, attempts=self.attempts,
+                           summary=self.summary, handler=handler, stop=stop, read_timeout=self.opts.read_timeout,
+                           on_frame=lambda frame: self._message(frame, handler), decode=False,
+                           done_when_idle=True, dry_run=self.opts.dry_run)
 
     def _message(self, frame: bytes, handler: PostHandler) -> None:
         handler.message()
