@@ -13,7 +13,7 @@ from tweetcontract.output.reader import Store as Source
 from tweetcontract.output.reader import open_store
 
 from . import config as _config
-from . import security, views
+from . import metrics, security, views
 from .payloads import Presenter
 from .store import Store
 
@@ -54,6 +54,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["tweetviz"] = Tweetviz(source, store, presenter,
                                           threading.BoundedSemaphore(int(app.config["MAX_STREAMS"])))
     security.init_app(app)
+    metrics.init_app(app)
     app.register_blueprint(views.bp)
     if app.config["START_REFRESHER"]:
         store.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any, Callable
 
 from flask import Flask
@@ -23,7 +24,39 @@ GRACEFUL_TIMEOUT = 5
 NEWER_SETTINGS = frozenset({"control_socket_disable"})
 
 
-def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: int, threads: int) -> None:
+def logger_class(log_format: str) -> type:
+    """gunicorn's logger in the suite's log format (:mod:`tweetcontract.logformat`): its error log and its
+    access log, whose JSON lines carry the request's fields (remote, method, path, query, status, bytes,
+    duration_ms, referer, user_agent) beside a message in the usual combined format."""
+    from gunicorn.glogging import Logger
+
+    from tweetcontract.logformat import formatter
+
+    class SuiteLogger(Logger):  # type: ignore[misc]
+        def setup(self, cfg: Any) -> None:
+            super().setup(cfg)
+            for log in (self.error_log, self.access_log):
+                for handler in log.handlers:
+                    handler.setFormatter(formatter(log_format))
+                    if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                        handler.setStream(sys.stderr)  # gunicorn's "-" is stdout; the suite logs to stderr
+
+        def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+            if log_format != "json" or not self.access_log_enabled:
+                return super().access(resp, req, environ, request_time)
+            atoms = self.atoms(resp, req, environ, request_time)
+            fields = {"remote": atoms.get("h"), "method": atoms.get("m"), "path": atoms.get("U"),
+                      "query": atoms.get("q") or None, "status": int(atoms.get("s") or 0),
+                      "bytes": int(atoms.get("B") or 0) if str(atoms.get("B") or "").isdigit() else 0,
+                      "duration_ms": round(request_time.total_seconds() * 1000, 3),
+                      "referer": atoms.get("f"), "user_agent": atoms.get("a")}
+            self.access_log.info(self.cfg.access_log_format, self.atoms_wrapper_class(atoms), extra=fields)
+
+    return SuiteLogger
+
+
+def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: int, threads: int,
+                 log_format: str = "text") -> None:
     """Serve with gunicorn's gthread workers; ``factory`` runs in each worker after the fork.
 
     gthread gives every SSE stream its own thread and keeps API connections alive; the streams
@@ -32,6 +65,10 @@ def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: in
     container's PID 1.
     """
     from gunicorn.app.base import BaseApplication
+
+    from .metrics import child_exit, cleanup, prepare_multiprocess
+
+    shared = prepare_multiprocess()  # the workers' counters in shared files: any worker's /metrics has them all
 
     class _App(BaseApplication):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -43,8 +80,10 @@ def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: in
                 "timeout": TIMEOUT,
                 "graceful_timeout": GRACEFUL_TIMEOUT,
                 "keepalive": 5,
-                "accesslog": None,
+                "accesslog": "-",  # to stderr, like every log line of the suite
                 "errorlog": "-",
+                "logger_class": logger_class(log_format),
+                "child_exit": child_exit,
                 "preload_app": False,  # the refresher thread must start inside each worker
                 # gunicorn >= 25.1 opens a control socket under $HOME by default: nothing here uses it,
                 # a read-only container cannot create it, and two servers on one machine would share it.
@@ -61,7 +100,10 @@ def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: in
         def load(self) -> Flask:
             return factory()
 
-    _App().run()
+    try:
+        _App().run()
+    finally:
+        cleanup(shared)
 
 
 def run_dev(app: Flask, host: str, port: int) -> None:

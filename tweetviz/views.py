@@ -85,7 +85,9 @@ def api_stream() -> Response:
 
 @bp.get("/api/health")
 def api_health() -> Response:
-    return _json(orjson.dumps(health(_ext().store, current_app.config["HDFS_TIMEOUT"])))
+    doc = health(_ext().store, current_app.config["HDFS_TIMEOUT"])
+    # 503 when degraded, so a load balancer, a probe or an uptime check sees it without reading the body
+    return _json(orjson.dumps(doc), 503 if doc["status"] == "degraded" else 200)
 
 
 @bp.get("/api/ping")

@@ -134,7 +134,7 @@ def test_health_reports_ok_then_degraded_without_500s(tmp_path):
     root.rename(tmp_path / "gone")
     store.refresh_once()
     health = client.get("/api/health")
-    assert health.status_code == 200
+    assert health.status_code == 503  # degraded: a probe or a load balancer sees it from the status alone
     body = health.get_json()
     assert body["status"] == "degraded" and body["stale_since"] and "does not exist" in body["error"]
     top = client.get("/api/top")

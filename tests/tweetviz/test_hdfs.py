@@ -115,7 +115,7 @@ def test_webhdfs_outage_serves_last_data_degraded_and_recovers(proxied):
     proxy.stop()  # WebHDFS is down
     store.refresh_once()
     health = client.get("/api/health")
-    assert health.status_code == 200 and health.get_json()["status"] == "degraded"
+    assert health.status_code == 503 and health.get_json()["status"] == "degraded"
     assert "WebHDFS" in health.get_json()["error"]
     for path in ("/api/top?window=15", "/api/series?tags=aws", "/api/view", "/"):
         assert client.get(path).status_code == 200, path
@@ -131,8 +131,9 @@ def test_slow_webhdfs_times_out_to_degraded_and_recovers(proxied):
     proxy, client, store = proxied
     proxy.stall()  # the NameNode accepts connections but never answers
     store.refresh_once()  # bounded by HDFS_TIMEOUT, not hung
-    health = client.get("/api/health").get_json()
-    assert health["status"] == "degraded" and "timed out" in health["error"]
+    answer = client.get("/api/health")
+    health = answer.get_json()
+    assert answer.status_code == 503 and health["status"] == "degraded" and "timed out" in health["error"]
     assert client.get("/api/top?window=1").get_json()["tags"][0]["count"] == 12
     proxy.stop()
     proxy.start()
