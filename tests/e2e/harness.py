@@ -109,13 +109,14 @@ def committed_batches(client, root: str) -> int:
         return 0
 
 
-def topic_ids(bootstrap: str, topic: str) -> Counter[str]:
-    """Every envelope id in the topic, with how often it occurs (Kafka-level duplicates show as > 1)."""
+def topic_ids(bootstrap: str, topic: str, settings: dict[str, str] | None = None) -> Counter[str]:
+    """Every envelope id in the topic, with how often it occurs (Kafka-level duplicates show as > 1);
+    ``settings``: client security (SASL_SSL...), if any."""
     from confluent_kafka import Consumer
 
-    expected = topic_end_offsets(bootstrap, topic)
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"ids-{time.time_ns()}", "auto.offset.reset": "earliest",
-                  "enable.auto.commit": False})
+    expected = topic_end_offsets(bootstrap, topic, settings)
+    c = Consumer({"bootstrap.servers": bootstrap, **(settings or {}), "group.id": f"ids-{time.time_ns()}",
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
     c.subscribe([topic])
     ids: Counter[str] = Counter()
     seen = 0
