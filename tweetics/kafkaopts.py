@@ -1,6 +1,6 @@
 """The Kafka client settings of the job's source and of the late recount, from a properties file.
 
-``--kafka-config-file client.properties`` (env ``KAFKA_CONFIG_FILE``) is read on the driver and every entry
+``--kafka-config-file client.properties`` (env ``TWEETICS_KAFKA_CONFIG_FILE``) is read on the driver and every entry
 becomes a ``kafka.<key>`` option of the Kafka source, so a secured cluster (SASL_SSL, SCRAM) is read with
 credentials that never appear on a command line. The file may use the Java client's names (``sasl.jaas.config``,
 ``ssl.truststore.location``) or librdkafka's, as tweetpub and the local stack's ``client.properties`` do; the
@@ -14,8 +14,7 @@ Values may be secrets: no error message here ever quotes one.
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from tweetcontract import kafkaprops
 from tweetics.exceptions import UsageError
 
 #: Options the Spark Kafka source sets itself and refuses from the user (it throws on them).
@@ -36,24 +35,14 @@ LOGIN_MODULES = {
 
 
 def read_properties(path: str) -> dict[str, str]:
-    """``key=value`` (or ``key: value``) lines; ``#`` and ``!`` start comments.
+    """The file's entries (contract: :mod:`tweetcontract.kafkaprops`).
 
     :raises UsageError: the file cannot be read, or a line has no separator (its number only, never its text).
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--kafka-config-file: cannot read {path}: {exc.strerror}") from None
-    out: dict[str, str] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line[0] in "#!":
-            continue
-        cut = min((i for i in (line.find("="), line.find(":")) if i > 0), default=-1)
-        if cut < 0:
-            raise UsageError(f"--kafka-config-file {path}: line {n} is not key=value")
-        out[line[:cut].strip()] = line[cut + 1:].strip()
-    return out
+        return kafkaprops.read_properties(path)
+    except kafkaprops.BadProperties as exc:
+        raise UsageError(f"--kafka-config-file: {exc}") from None
 
 
 def _jaas_quote(value: str) -> str:

@@ -6,9 +6,9 @@ Values may be secrets (SASL passwords), so nothing here ever logs or prints them
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Iterable
 
+from tweetcontract import kafkaprops
 from tweetpub.exceptions import UsageError
 
 #: librdkafka's own log lines go here; the CLI keeps them quiet unless --verbose, so an unreachable
@@ -44,33 +44,20 @@ def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def read_properties(path: str) -> dict[str, str]:
-    """A Java-style properties file: ``key=value`` lines, ``#``/``!`` comments.
+    """A Kafka properties file's entries (contract: :mod:`tweetcontract.kafkaprops`).
 
-    :raises UsageError: unreadable file or a line without ``=``/``:``.
+    :raises UsageError: unreadable file or a line without ``=``/``:`` (named by number, never quoted).
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read Kafka properties file {path}: {exc.strerror}") from None
-    out: dict[str, str] = {}
-    for n, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line or line[0] in "#!":
-            continue
-        for sep in ("=", ":"):
-            if sep in line:
-                key, _, value = line.partition(sep)
-                out[key.strip()] = value.strip()
-                break
-        else:
-            raise UsageError(f"{path}:{n}: expected key=value")
-    return out
+        return kafkaprops.read_properties(path)
+    except kafkaprops.BadProperties as exc:
+        raise UsageError(f"Kafka properties file: {exc}") from None
 
 
 def client_config(bootstrap: str, extra: dict[str, str]) -> dict[str, object]:
     """Settings common to the producer, consumer and admin client (security passes through)."""
     if not bootstrap:
-        raise UsageError("no Kafka brokers: pass --bootstrap-servers or set KAFKA_BOOTSTRAP_SERVERS")
+        raise UsageError("no Kafka brokers: pass --bootstrap-servers or set TWEETPUB_BOOTSTRAP_SERVERS")
     conf: dict[str, object] = {"bootstrap.servers": bootstrap, "logger": rdkafka_logger}
     conf.update(extra)
     return conf

@@ -24,7 +24,7 @@ from tweetpub.cli import main
     (["replay", "-", "--loop"], "--loop needs files"),
     (["replay", "-", "--resume", "--bootstrap-servers", "127.0.0.1:1"], "--resume needs files"),
     (["replay", "{file}", "--bootstrap-servers", "x:1", "--kafka-config", "no.such.key=1"], "bad Kafka settings"),
-    (["replay", "{file}", "--kafka-config-file", "/no/props"], "cannot read Kafka properties file"),
+    (["replay", "{file}", "--kafka-config-file", "/no/props"], "Kafka properties file: cannot read /no/props"),
     (["generate", "--start", "yesterday"], "not an ISO-8601 time"),
 ])
 def test_usage_errors(tmp_path: Path, args: list[str], message: str, monkeypatch) -> None:
