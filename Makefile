@@ -14,10 +14,14 @@ SPARK ?= local
 PYTEST_ARGS ?=
 export BROKERS SPARK
 
-.PHONY: help venv jars up status down clean-stack test test-unit demo bench
+.PHONY: help venv jars up status down clean-stack test test-unit demo
 
+# Documented targets: `target: prerequisites ## text`, or a `## target: text` line (for a rule whose
+# prerequisites are long). tests/docs checks that every rule is listed.
 help: ## list the targets
-	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -F':.*## ' '{printf "  make %-20s %s\n", $$1, $$2}'
+	@awk '/^[a-zA-Z0-9_.-]+:[^=]*## /{t=$$0; sub(/:.*/, "", t); d=$$0; sub(/^[^#]*## /, "", d); print t "\t" d; next} \
+	      /^## [a-zA-Z0-9_.-]+: /{t=$$2; sub(/:$$/, "", t); d=$$0; sub(/^## [^ ]+ /, "", d); print t "\t" d}' \
+	  $(MAKEFILE_LIST) | sort -u -t$$'\t' -k1,1 | awk -F'\t' '{printf "  make %-20s %s\n", $$1, $$2}'
 
 $(VENV): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
@@ -44,7 +48,7 @@ down: venv ## stop the local daemons (data is kept)
 clean-stack: down ## stop the stack and wipe its data and logs
 	rm -rf $(STACK_HOME)
 
-test: venv browser docker-engine test-containers ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed)
+test: venv browser axe docker-engine test-containers k8s-binaries ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: venv ## the tests that need no services

@@ -1,10 +1,9 @@
 """Pure chart builders: aggregated data in, plotly figure dicts (JSON-ready) out.
 
 Hashtags are untrusted. plotly renders trace names, hover text and SVG text through its own
-pseudo-HTML (``<b>``, ``<a href>``, ``<br>``), so every tweet-derived string passes through
-:func:`plotly_text` (entity-escaped, shown literally). WebGL labels of the 3D sphere do not decode
-entities, so they get :func:`label_text`, which drops the markup characters instead (the contract's
-hashtag rules never produce them).
+pseudo-HTML (``<b>``, ``<a href>``, ``<br>``), so every tweet-derived string for plotly passes
+through :func:`plotly_text` (entity-escaped, shown literally). The sphere is drawn by the page in
+SVG through ``textContent``, so its words travel as plain text.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ from .data import TagStat
 COOL = (44, 123, 182)     # falling
 NEUTRAL = (130, 130, 130)
 WARM = (215, 25, 28)      # rising
-FONT = "DejaVu Sans Mono, Menlo, Consolas, monospace"
 
 
 def plotly_text(text: str) -> str:
@@ -66,37 +64,44 @@ def lattice_point(index: int, total: int) -> tuple[float, float, float]:
     return (round(r * math.cos(phi), 4), round(r * math.sin(phi), 4), round(z, 4))
 
 
-def _hover(stat: TagStat) -> str:
-    trend = "n/a" if stat.trend is None else f"{stat.trend:g}"
-    return f"#{plotly_text(stat.display)}<br>count {stat.count}<br>trend {trend}"
+def trend_class(trend: float | None, neutral: float = 1.0, span: float = 1.0) -> str:
+    """``rising``, ``falling`` or ``steady``: the trend as words and shapes, not colour alone."""
+    if trend is None or not math.isfinite(trend):
+        return "steady"
+    t = (trend - neutral) / span
+    return "rising" if t >= 0.2 else "falling" if t <= -0.2 else "steady"
 
 
-def sphere_figure(stats: Sequence[TagStat], neutral: float = 1.0, span: float = 1.0,
-                  min_size: int = 10, max_size: int = 30, slots: int = 80) -> dict[str, Any]:
-    """A 3D tag sphere (scatter3d text): size by count, colour by trend, a stable place per hashtag."""
+#: The shape drawn after a word for its trend class (in the cloud font, so it is measured too).
+MARKS = {"rising": "\u25b2", "falling": "\u25bc", "steady": ""}
+
+
+def legend_stops(neutral: float = 1.0, span: float = 1.0, steps: int = 5) -> list[dict[str, Any]]:
+    """Trend values and their colours from saturated cool to saturated warm, for the legend."""
+    values = [neutral + span * (2 * i / (steps - 1) - 1) for i in range(steps)]
+    return [{"trend": round(v, 3), "color": trend_color(v, neutral, span),
+             "offset": round(i / (steps - 1), 3)} for i, v in enumerate(values)]
+
+
+def sphere_points(stats: Sequence[TagStat], neutral: float = 1.0, span: float = 1.0,
+                  min_size: int = 11, max_size: int = 30, slots: int = 80) -> dict[str, Any]:
+    """The tag sphere: a stable lattice point per hashtag, size by count, colour and class by trend.
+
+    The page projects and rotates the points itself (SVG): depth drives size and opacity, and
+    labels in front are kept from colliding (static/sphere.js).
+    """
     places = sphere_slots([s.hashtag for s in stats], slots)
     total = max(slots, len(stats))
-    points = [lattice_point(places[s.hashtag], total) for s in stats]
-    counts = [s.count for s in stats]
-    high = math.sqrt(max(counts, default=1)) or 1.0
-    sizes = [round(min_size + (max_size - min_size) * math.sqrt(c) / high) for c in counts]
-    colors = [trend_color(s.trend, neutral, span) for s in stats]
-    axis = {"visible": False, "range": [-1.25, 1.25], "showspikes": False}
-    return {
-        "data": [{
-            "type": "scatter3d", "mode": "text",
-            "x": [p[0] for p in points], "y": [p[1] for p in points], "z": [p[2] for p in points],
-            "text": [label_text(s.display) for s in stats],
-            "textfont": {"size": sizes, "color": colors, "family": FONT},
-            "hovertext": [_hover(s) for s in stats], "hoverinfo": "text",
-        }],
-        "layout": {
-            "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "showlegend": False,
-            "paper_bgcolor": "rgba(0,0,0,0)", "uirevision": "sphere",
-            "scene": {"xaxis": axis, "yaxis": axis, "zaxis": axis, "aspectmode": "cube",
-                      "camera": {"eye": {"x": 1.35, "y": 0.0, "z": 0.45}}},
-        },
-    }
+    high = math.sqrt(max((s.count for s in stats), default=1)) or 1.0
+    words = []
+    for s in stats:
+        x, y, z = lattice_point(places[s.hashtag], total)
+        words.append({"key": s.hashtag, "text": "#" + s.display, "count": s.count, "trend": s.trend,
+                      "color": trend_color(s.trend, neutral, span),
+                      "trend_class": trend_class(s.trend, neutral, span),
+                      "x": x, "y": y, "z": z,
+                      "size": round(min_size + (max_size - min_size) * math.sqrt(s.count) / high)})
+    return {"words": words}
 
 
 def series_figure(series: Mapping[str, Any], colors: Mapping[str, str] | None = None) -> dict[str, Any]:
@@ -110,9 +115,9 @@ def series_figure(series: Mapping[str, Any], colors: Mapping[str, str] | None = 
             "x": series["times"], "y": item["counts"],
             "line": {"width": 2, **({"color": colors[item["hashtag"]]} if item["hashtag"] in colors else {})},
             "marker": {"size": 4},
-            # The name goes in by reference, never into the template text, where a hashtag's
-            # "%{...}" would be read as a placeholder.
-            "hovertemplate": "%{x|%H:%M} UTC: %{y}<extra>%{fullData.name}</extra>",
+            # Times are UTC; the page turns them into local time before plotting. The name goes in by
+            # reference, never into the template text, where a hashtag's "%{...}" would be a placeholder.
+            "hovertemplate": "%{x|%H:%M}: %{y}<extra>%{fullData.name}</extra>",
         })
     return {
         "data": traces,

@@ -2,23 +2,24 @@
 
 Unlike d3-cloud, a word that does not fit is reported (``dropped``) rather than silently lost, and
 a word keeps its previous position while it still fits, so a refresh does not reshuffle the cloud.
-Words are drawn in a monospace font (see static/app.css), which makes the width estimate below an
-upper bound of the rendered width: the layout can then promise no overlaps without a browser.
+Words are drawn in a proportional font the page serves itself (DejaVu Sans Bold, see
+:mod:`tweetviz.fontmetrics`), and their boxes come from that font's advance widths: the layout is
+computed once on the server, the same for every browser, and can promise no overlaps. A word may
+be set vertically (``vertical=True``): a stable quarter of the words, chosen by key, turn 90 degrees.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import unicodedata
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-# Advance of one narrow glyph in em: DejaVu Sans Mono/Menlo/Courier are 0.60, Consolas 0.55.
-NARROW_EM = 0.62
-WIDE_EM = 1.0    # East Asian wide/fullwidth glyphs
-LINE_EM = 1.2    # box height: the font's ascent+descent (1.17 em for DejaVu) plus a little
+from .fontmetrics import cloud_font
+
+LINE_EM = 1.2    # box height: the font's ascent+descent (1.164 em for DejaVu Sans) plus a little
 CELL = 4         # occupancy grid resolution in px
+MARK_GAP = " "   # between a word and its trend mark (the mark is laid out with the word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +31,20 @@ class CloudWord:
     count: int
     trend: float | None = None
     color: str = "#444444"
+    mark: str = ""          # trend as a shape ("▲"/"▼"), drawn after the word
 
 
 @dataclass(frozen=True, slots=True)
 class PlacedWord:
-    """A word with its centre (x, y), font size and box size in px."""
+    """A word with its centre (x, y), font size, box size in px and orientation."""
 
     key: str
     text: str
     count: int
     trend: float | None
     color: str
+    mark: str
+    vertical: bool
     x: float
     y: float
     size: float
@@ -67,13 +71,18 @@ class CloudLayout:
 
 
 def text_width(text: str, size: float) -> float:
-    """Upper bound of the rendered width of ``text`` at ``size`` px in the cloud's font."""
-    ems = 0.0
-    for char in text:
-        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
-            continue
-        ems += WIDE_EM if unicodedata.east_asian_width(char) in ("W", "F") else NARROW_EM
-    return ems * size
+    """Rendered width of ``text`` at ``size`` px in the cloud's font (its advance widths)."""
+    return cloud_font().width(text) * size
+
+
+def label(word: CloudWord) -> str:
+    """What is drawn and measured: the word, then its trend mark."""
+    return word.text + MARK_GAP + word.mark if word.mark else word.text
+
+
+def is_vertical(key: str) -> bool:
+    """A stable quarter of the keys are set vertically when the option is on."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=2, person=b"vertical").digest()[0] % 4 == 0
 
 
 def font_sizes(counts: Sequence[int], min_size: float, max_size: float) -> list[float]:
@@ -88,7 +97,7 @@ def font_sizes(counts: Sequence[int], min_size: float, max_size: float) -> list[
 
 
 def fit_sizes(words: Sequence[CloudWord], sizes: Sequence[float], width: int, height: int,
-              min_size: float, padding: float, density: float = 0.4) -> list[float]:
+              min_size: float, padding: float, density: float = 0.4, vertical: bool = False) -> list[float]:
     """Scale ``sizes`` down so the words' boxes cover at most ``density`` of the canvas.
 
     A greedy layout packs roughly half the canvas; asking for less keeps most words placeable,
@@ -96,7 +105,7 @@ def fit_sizes(words: Sequence[CloudWord], sizes: Sequence[float], width: int, he
     """
     if not sizes:
         return []
-    area = sum((text_width(w.text, s) + 2 * padding) * (LINE_EM * s + 2 * padding)
+    area = sum((text_width(label(w), s) + 2 * padding) * (LINE_EM * s + 2 * padding)
                for w, s in zip(words, sizes))
     factor = min(1.0, math.sqrt(density * width * height / area)) if area else 1.0
     # Whole pixels and a coarse factor: a small change in counts leaves most sizes, and so most
@@ -105,7 +114,7 @@ def fit_sizes(words: Sequence[CloudWord], sizes: Sequence[float], width: int, he
     out = []
     for word, size in zip(words, sizes):
         # A very long word is capped on its own (to 90% of the width) rather than shrinking all.
-        widest = 0.9 * width / max(text_width(word.text, 1.0), 1e-9)
+        widest = 0.9 * min(width, height if vertical else width) / max(text_width(label(word), 1.0), 1e-9)
         out.append(float(max(min_size, math.floor(min(size * factor, widest)))))
     return out
 
@@ -210,24 +219,29 @@ def _nearest_bits(bits: int, col: float) -> list[int]:
 
 def layout_cloud(words: Sequence[CloudWord], width: int = 960, height: int = 480,
                  previous: Mapping[str, tuple[float, float]] | None = None,
-                 min_size: float = 12, max_size: float = 64, padding: float = 2) -> CloudLayout:
+                 min_size: float = 12, max_size: float = 64, padding: float = 2,
+                 vertical: bool = False) -> CloudLayout:
     """Place ``words`` (any order; biggest counts are placed first) without overlaps.
 
     :param previous: centres from the last layout; a word stays there while it still fits.
     :param padding: px kept free around every word.
+    :param vertical: set a stable quarter of the words (never the biggest) vertically.
     :returns: placed words and the words that did not fit, both biggest count first.
     """
     previous = previous or {}
     ordered = sorted(words, key=lambda w: (-w.count, w.key))
     sizes = fit_sizes(ordered, font_sizes([w.count for w in ordered], min_size, max_size),
-                      width, height, min_size, padding)
+                      width, height, min_size, padding, vertical=vertical)
+    turned = {w.key for i, w in enumerate(ordered) if vertical and i > 0 and is_vertical(w.key)}
     grid = _Occupancy(width, height)
     aspect = width / height
     spots: dict[str, tuple[float, float]] = {}
     boxes: dict[str, tuple[float, float]] = {}
     # Pass 1: words that still fit where they were stay put, before any newcomer takes room.
     for word, size in zip(ordered, sizes):
-        w, h = text_width(word.text, size) + 2 * padding, LINE_EM * size + 2 * padding
+        w, h = text_width(label(word), size) + 2 * padding, LINE_EM * size + 2 * padding
+        if word.key in turned:
+            w, h = h, w
         boxes[word.key] = (w, h)
         if word.key in previous:
             x, y = previous[word.key]
@@ -246,8 +260,8 @@ def layout_cloud(words: Sequence[CloudWord], width: int = 960, height: int = 480
             # Centre the word in its cell block: the block contains the whole box.
             spots[word.key] = (cell[0] * CELL + k * CELL / 2, cell[1] * CELL + m * CELL / 2)
             grid.take(_box(*spots[word.key], w, h))
-    placed = tuple(PlacedWord(word.key, word.text, word.count, word.trend, word.color,
-                              *spots[word.key], size, *boxes[word.key])
+    placed = tuple(PlacedWord(word.key, word.text, word.count, word.trend, word.color, word.mark,
+                              word.key in turned, *spots[word.key], size, *boxes[word.key])
                    for word, size in zip(ordered, sizes) if word.key in spots)
     dropped = tuple(word for word in ordered if word.key not in spots)
     return CloudLayout(width, height, placed, dropped)

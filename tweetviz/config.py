@@ -8,6 +8,7 @@ they look like JSON, so ``TWEETVIZ_POLL_INTERVAL=0.5`` is a float) or passed to
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Mapping
 
 from tweetcontract.defaults import TRACK_WORDS
@@ -34,7 +35,7 @@ DEFAULTS: dict[str, Any] = {
     "HDFS_TIMEOUT": 3.0,              # seconds per WebHDFS call: a slow NameNode fails fast
     "POLL_INTERVAL": 0.25,            # seconds between GETFILESTATUS calls on latest.json
     "PARTITION_INTERVAL": 2.0,        # seconds between listings of the hour partitions
-    "HISTORY_MINUTES": 60,            # how far back partitions are read (the largest window)
+    "HISTORY_MINUTES": 180,           # how far back partitions are read: the series' longest range
     "CACHE_MAX_FILES": 2000,          # bounded cache of parsed count files
     "MAX_FILES_PER_SCAN": 200,        # cold start reads at most this many files per refresh
     "TRACKED": ",".join(TRACKED_WORDS),
@@ -48,6 +49,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_STREAMS": 64,                # per process; beyond it /api/stream answers 503 (0: polling only)
     "START_REFRESHER": True,          # tests drive refresh_once() themselves
     "HSTS": False,                    # only behind TLS
+    "FRAME_ANCESTORS": "'none'",      # CSP frame-ancestors: who may embed the page (e.g. a portal, Grafana)
+    "PAGE_TITLE": "",                 # shown large in presenter mode (the data source label is shown too)
+    "PRESENT_CYCLE": 20.0,            # seconds per view while presenter mode cycles
 }
 
 
@@ -71,12 +75,27 @@ def tracked_words(value: str | list[str] | tuple[str, ...]) -> frozenset[str]:
     return frozenset(k for k in (normalize_query(str(i)) for i in items) if k)
 
 
+_SOURCE = re.compile(r"^(?:'none'|'self'|\*|(?:https?|wss?)://[A-Za-z0-9.*-]+(?::[0-9]{1,5})?(?:/[\w./-]*)?|"
+                     r"https?:|[A-Za-z0-9.*-]+(?::[0-9]{1,5})?)$")
+
+
+def frame_ancestors(value: str) -> str:
+    """Check a CSP ``frame-ancestors`` source list (space separated); return it normalized."""
+    sources = value.split()
+    if not sources or any(not _SOURCE.match(s) for s in sources):
+        raise ConfigError(f"FRAME_ANCESTORS must be 'none', 'self' or space-separated origins such as "
+                          f"https://grafana.example.org, got {value[:80]!r}")
+    if "'none'" in sources and len(sources) > 1:
+        raise ConfigError("FRAME_ANCESTORS: 'none' cannot be combined with other sources")
+    return " ".join(sources)
+
+
 def validate(config: Mapping[str, Any]) -> Location:
     """Check the settings that a user can get wrong; return the parsed data location."""
     if config.get("DEBUG") and config.get("ENV") != "development":
         raise ConfigError("debug mode is only allowed with ENV=development (TWEETVIZ_ENV / --env)")
     for key in ("POLL_INTERVAL", "PARTITION_INTERVAL", "HDFS_TIMEOUT", "STREAM_MAX_SECONDS",
-                "STREAM_HEARTBEAT"):
+                "STREAM_HEARTBEAT", "PRESENT_CYCLE"):
         value = config.get(key)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             raise ConfigError(f"{key} must be a positive number, got {value!r}")
@@ -88,6 +107,9 @@ def validate(config: Mapping[str, Any]) -> Location:
     streams = config.get("MAX_STREAMS")
     if not isinstance(streams, int) or isinstance(streams, bool) or streams < 0:
         raise ConfigError(f"MAX_STREAMS must be an integer >= 0 (0: polling only), got {streams!r}")
+    frame_ancestors(str(config.get("FRAME_ANCESTORS", "'none'")))
+    if len(str(config.get("PAGE_TITLE") or "")) > 120:
+        raise ConfigError("PAGE_TITLE must be at most 120 characters")
     if config["HISTORY_MINUTES"] < max(WINDOWS_MINUTES):
         raise ConfigError(f"HISTORY_MINUTES must be at least {max(WINDOWS_MINUTES)}")
     return parse_data_url(str(config.get("DATA") or ""), str(config.get("WEBHDFS_URL") or ""),

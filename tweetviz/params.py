@@ -73,3 +73,30 @@ def tags(value: str | None) -> list[str]:
     if len(keys) > MAX_TAGS:
         raise ValidationError(f"at most {MAX_TAGS} tags, got {len(keys)}")
     return keys
+
+
+def range_minutes(value: str | None, offered: tuple[int, ...], default: int | None = None) -> int | None:
+    """Minutes of history for a series or a tag's panel: one of the ranges this server offers."""
+    if value is None:
+        return default
+    choices = ", ".join(map(str, offered))
+    if not value.isascii() or not value.isdigit() or int(value) not in offered:
+        raise ValidationError(f"range must be one of {choices} (minutes), got {value[:20]!r}")
+    return int(value)
+
+
+def tag(value: str | None) -> str:
+    """Exactly one hashtag (with or without '#') as its normalized key."""
+    keys = tags(value)
+    if len(keys) != 1:
+        raise ValidationError("tag must be one hashtag")
+    return keys[0]
+
+
+def export_format(value: str | None) -> str:
+    """``csv`` or ``json``."""
+    if value is None:
+        return "json"
+    if value not in ("csv", "json"):
+        raise ValidationError(f"format must be csv or json, got {value[:20]!r}")
+    return value

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 import orjson
 
-from . import charts, data, provenance
+from . import charts, data, explore, provenance
 from .cloud import CloudWord, layout_cloud
 from .data import TagStat
 from .store import Snapshot, Store
@@ -74,7 +74,7 @@ class Presenter:
         self.settings = settings
         self._memo: OrderedDict[tuple, tuple[int, bytes]] = OrderedDict()
         self._stats: OrderedDict[tuple, tuple[int, list[TagStat]]] = OrderedDict()
-        self._positions: dict[tuple[int, bool], tuple[int, dict[str, tuple[float, float]]]] = {}
+        self._positions: dict[tuple[int, bool, bool], tuple[int, dict[str, tuple[float, float]]]] = {}
         self._lock = threading.Lock()
 
     def _memoized(self, snap: Snapshot, key: tuple, build: Callable[[Snapshot], Any]) -> bytes:
@@ -105,6 +105,12 @@ class Presenter:
     def _color(self, stat: TagStat) -> str:
         return charts.trend_color(stat.trend, self.settings["TREND_NEUTRAL"], self.settings["TREND_SPAN"])
 
+    def _class(self, stat: TagStat) -> str:
+        return charts.trend_class(stat.trend, self.settings["TREND_NEUTRAL"], self.settings["TREND_SPAN"])
+
+    def _tracked(self, tracked: bool) -> frozenset[str] | None:
+        return self.tracked if tracked else None
+
     # -- payloads ------------------------------------------------------------------------------
 
     def top(self, window: int, n: int, tracked: bool) -> bytes:
@@ -125,35 +131,74 @@ class Presenter:
                     **data.series(s.table, tags, window)}
         return self._memoized(snap, ("series", tuple(tags), window), build)
 
-    def view(self, window: int, tracked: bool, snap: Snapshot | None = None) -> bytes:
-        """Everything the page draws for one window and filter setting."""
+    def view(self, window: int, tracked: bool, snap: Snapshot | None = None, vertical: bool = False,
+             range_minutes: int | None = None) -> bytes:
+        """Everything the page draws for one window, filter, orientation and series range."""
         snap = snap or self.store.snapshot
-        return self._memoized(snap, ("view", window, tracked), lambda s: self._view(s, window, tracked))
+        span = range_minutes or max(window, 15)  # a 1-minute window still gets a quarter-hour of history
+        return self._memoized(snap, ("view", window, tracked, vertical, span),
+                              lambda s: self._view(s, window, tracked, vertical, span))
 
-    def _view(self, snap: Snapshot, window: int, tracked: bool) -> dict[str, Any]:
+    def _view(self, snap: Snapshot, window: int, tracked: bool, vertical: bool, span: int) -> dict[str, Any]:
         ranked = self.stats(snap, window, tracked)
-        words = [CloudWord(s.hashtag, "#" + s.display, s.count, s.trend, self._color(s))
+        before = explore.previous_ranks(snap.table, window, self._tracked(tracked), snap.data_time)
+        classes = {s.hashtag: self._class(s) for s in ranked[: self.settings["CLOUD_WORDS"]]}
+        words = [CloudWord(s.hashtag, "#" + s.display, s.count, s.trend, self._color(s), charts.MARKS[classes[s.hashtag]])
                  for s in ranked[: self.settings["CLOUD_WORDS"]]]
         # Positions carry over from the previous layout of the same view: stable words.
-        last_version, previous = self._positions.get((window, tracked), (-1, {}))
-        layout = layout_cloud(words, CLOUD_WIDTH, CLOUD_HEIGHT, previous)
+        last_version, previous = self._positions.get((window, tracked, vertical), (-1, {}))
+        layout = layout_cloud(words, CLOUD_WIDTH, CLOUD_HEIGHT, previous, vertical=vertical)
         if snap.version >= last_version:
-            self._positions[(window, tracked)] = (snap.version, layout.positions())
+            self._positions[(window, tracked, vertical)] = (snap.version, layout.positions())
+        rank = explore.ranks(ranked)
         sphere = ranked[: self.settings["SPHERE_WORDS"]]
         lines = ranked[: self.settings["SERIES_TAGS"]]
-        span = max(window, 15)  # a 1-minute window still gets a readable quarter-hour of history
         series = data.series(snap.table, [s.hashtag for s in lines], span)
+
+        def extra(key: str) -> dict[str, Any]:
+            return {"rank": rank[key], "previous_rank": before.get(key), "trend_class": classes[key]}
         return {
-            "window": window, "tracked": tracked,
+            "window": window, "tracked": tracked, "vertical": vertical, "range": span,
             "status": status_dict(snap, self.store.source.display),
             "total": len(ranked),
             "cloud": {
                 "width": layout.width, "height": layout.height,
                 "words": [{"key": w.key, "text": w.text, "count": w.count, "trend": w.trend,
-                           "color": w.color, "x": w.x, "y": w.y, "size": w.size} for w in layout.placed],
-                "dropped": [{"key": w.key, "text": w.text, "count": w.count} for w in layout.dropped],
+                           "color": w.color, "mark": w.mark, "vertical": w.vertical,
+                           "x": w.x, "y": w.y, "size": w.size, "w": round(w.width, 2), "h": round(w.height, 2),
+                           **extra(w.key)} for w in layout.placed],
+                "dropped": [{"key": w.key, "text": w.text, "count": w.count, "trend": w.trend,
+                             **extra(w.key)} for w in layout.dropped],
             },
-            "sphere": charts.sphere_figure(sphere, self.settings["TREND_NEUTRAL"], self.settings["TREND_SPAN"],
+            "sphere": charts.sphere_points(sphere, self.settings["TREND_NEUTRAL"], self.settings["TREND_SPAN"],
                                            slots=2 * self.settings["SPHERE_WORDS"]),
             "series": charts.series_figure(series, charts.series_colors(lines)),
         }
+
+    def tag(self, tag: str, window: int, range_minutes: int, tracked: bool) -> bytes:
+        """One hashtag's panel (series over the range, trend and baseline, rank change)."""
+        snap = self.store.snapshot
+
+        def build(s: Snapshot) -> dict[str, Any]:
+            ranked = self.stats(s, window, tracked)
+            detail = explore.tag_detail(s.table, tag, window, range_minutes, self._tracked(tracked), ranked)
+            stat = next((t for t in ranked if t.hashtag == tag), None)
+            detail["trend_class"] = self._class(stat) if stat else "steady"
+            return {**detail, "tracked": tracked, "status": status_dict(s, self.store.source.display)}
+        return self._memoized(snap, ("tag", tag, window, range_minutes, tracked), build)
+
+    def export(self, window: int, tracked: bool, fmt: str) -> tuple[bytes, str]:
+        """The current view's hashtags (what the cloud and its "did not fit" list show) as CSV or JSON."""
+        snap = self.store.snapshot
+
+        def build(s: Snapshot) -> list[dict[str, Any]]:
+            ranked = self.stats(s, window, tracked)
+            before = explore.previous_ranks(s.table, window, self._tracked(tracked), s.data_time)
+            limit = self.settings["CLOUD_WORDS"]
+            return explore.export_rows(ranked, before, {t.hashtag: self._class(t) for t in ranked[:limit]}, limit)
+        if fmt == "csv":
+            return explore.to_csv(build(snap)).encode("utf-8"), data.iso(snap.data_time) or "none"
+        body = self._memoized(snap, ("export", window, tracked), lambda s: {
+            "window": window, "tracked": tracked, "data_time": data.iso(s.data_time),
+            "source": self.store.source.display, "tags": build(s)})
+        return body, data.iso(snap.data_time) or "none"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Iterator
+from typing import Any, Iterator
 
 from .payloads import Presenter
 from .store import Store
@@ -15,11 +15,12 @@ def event(body: bytes, event_id: int, name: str = "update") -> bytes:
 
 
 def stream(store: Store, presenter: Presenter, window: int, tracked: bool,
-           max_seconds: float, heartbeat: float) -> Iterator[bytes]:
+           max_seconds: float, heartbeat: float, **options: Any) -> Iterator[bytes]:
     """Yield the current view at once, then each newer one; comments keep idle proxies open.
 
     The stream ends after ``max_seconds`` so a worker thread is never held forever; EventSource
     reconnects by itself (after the ``retry`` delay) and receives the current view again.
+    ``options`` are the view's other settings (vertical words, series range), passed through.
     """
     yield b"retry: 1000\n\n"
     deadline = time.monotonic() + max_seconds
@@ -33,4 +34,4 @@ def stream(store: Store, presenter: Presenter, window: int, tracked: bool,
             yield b": keep-alive\n\n"
             continue
         version = snap.version
-        yield event(presenter.view(window, tracked, snap), version)
+        yield event(presenter.view(window, tracked, snap, **options), version)

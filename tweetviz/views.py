@@ -9,7 +9,7 @@ import orjson
 from flask import Blueprint, Response, current_app, render_template, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from . import params, sse
+from . import charts, explore, params, sse
 from .config import WINDOWS_MINUTES
 from .exceptions import ValidationError
 from .payloads import health
@@ -34,10 +34,27 @@ def _args(*allowed: str) -> dict[str, str]:
     return {name: values[0] for name, values in lists.items()}
 
 
+def _ranges() -> tuple[int, ...]:
+    return explore.ranges(int(current_app.config["HISTORY_MINUTES"]))
+
+
 @bp.get("/")
 def index() -> str:
-    return render_template("index.html", windows=WINDOWS_MINUTES, source=_ext().store.source.display,
-                           style_placeholders=injected_style_ids())
+    config = current_app.config
+    # Every URL in the page is relative, so it works under any sub-path behind a reverse proxy.
+    return render_template("index.html", windows=WINDOWS_MINUTES, ranges=_ranges(),
+                           source=_ext().store.source.display, style_placeholders=injected_style_ids(),
+                           title=str(config["PAGE_TITLE"] or ""), cycle=float(config["PRESENT_CYCLE"]),
+                           legend=charts.legend_stops(config["TREND_NEUTRAL"], config["TREND_SPAN"]))
+
+
+def _view_args() -> tuple[int, bool, dict[str, Any]]:
+    args = _args("window", "tracked", "vertical", "range")
+    window = params.window(args.get("window"))
+    tracked = params.flag(args.get("tracked"), "tracked")
+    options = {"vertical": params.flag(args.get("vertical"), "vertical"),
+               "range_minutes": params.range_minutes(args.get("range"), _ranges())}
+    return window, tracked, options
 
 
 @bp.get("/api/top")
@@ -59,23 +76,45 @@ def api_series() -> Response:
 
 @bp.get("/api/view")
 def api_view() -> Response:
-    args = _args("window", "tracked")
+    window, tracked, options = _view_args()
+    return _json(_ext().presenter.view(window, tracked, **options))
+
+
+@bp.get("/api/tag")
+def api_tag() -> Response:
+    args = _args("tag", "window", "range", "tracked")
+    tag = params.tag(args.get("tag"))
+    window = params.window(args.get("window"))
+    range_minutes = params.range_minutes(args.get("range"), _ranges(), default=60)
+    tracked = params.flag(args.get("tracked"), "tracked")
+    return _json(_ext().presenter.tag(tag, window, range_minutes, tracked))  # type: ignore[arg-type]
+
+
+@bp.get("/api/export")
+def api_export() -> Response:
+    args = _args("window", "tracked", "format")
     window = params.window(args.get("window"))
     tracked = params.flag(args.get("tracked"), "tracked")
-    return _json(_ext().presenter.view(window, tracked))
+    fmt = params.export_format(args.get("format"))
+    body, data_time = _ext().presenter.export(window, tracked, fmt)
+    response = Response(body, mimetype="text/csv" if fmt == "csv" else "application/json")
+    if fmt == "csv":
+        response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    stamp = data_time.replace(":", "").replace("-", "")
+    name = f"tweetviz-{window}min{'-tracked' if tracked else ''}-{stamp}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.get("/api/stream")
 def api_stream() -> Response:
-    args = _args("window", "tracked")
-    window = params.window(args.get("window"))
-    tracked = params.flag(args.get("tracked"), "tracked")
+    window, tracked, options = _view_args()
     ext = _ext()
     if not ext.streams.acquire(blocking=False):
         return _error(503, "too many live streams on this server; poll /api/view instead")
     response = Response(sse.stream(ext.store, ext.presenter, window, tracked,
                                    current_app.config["STREAM_MAX_SECONDS"],
-                                   current_app.config["STREAM_HEARTBEAT"]),
+                                   current_app.config["STREAM_HEARTBEAT"], **options),
                         mimetype="text/event-stream")
     response.call_on_close(ext.streams.release)
     response.headers["Cache-Control"] = "no-store"

@@ -100,7 +100,7 @@ def shot(page, name: str) -> None:
 def cloud(page) -> dict[str, dict]:
     return page.evaluate("""() => Object.fromEntries(Array.from(document.querySelectorAll('#cloud text.word'))
         .map(e => { const r = e.getBoundingClientRect();
-                    return [e.dataset.key, {text: e.lastChild.nodeValue, x: e.getAttribute('x'), y: e.getAttribute('y'),
+                    return [e.dataset.key, {text: e.firstChild.nodeValue, x: e.dataset.x, y: e.dataset.y,
                                             box: [r.left, r.top, r.right, r.bottom]}]; }))""")
 
 
@@ -113,7 +113,7 @@ def test_page_renders_cloud_sphere_series_and_status(stack, page):
     page.goto(stack["serve"]())
     wait_for_word(page, "openstack")
     page.wait_for_selector("#series .legendtext", timeout=10_000)
-    page.wait_for_selector("#sphere .js-plotly-plot, #sphere.js-plotly-plot", timeout=10_000)
+    page.wait_for_selector("#sphere text.sphere-word", timeout=10_000)
     words = cloud(page)
     assert set(TAGS_KEYS) == set(words), "the 5-minute cloud shows every hashtag of the window"
     assert words["openstack"]["text"] == "#OpenStack"

@@ -11,15 +11,19 @@ EVIL = '<img src=x onerror="alert(1)">&amp;%{x}'
 STATS = [TagStat("openstack", "OpenStack", 40, 2.0), TagStat("evil", EVIL, 3, None), TagStat("aws", "AWS", 9, 0.2)]
 
 
-def test_sphere_is_a_valid_plotly_figure_with_escaped_hover_and_safe_labels():
-    fig = charts.sphere_figure(STATS)
-    go.Figure(fig)  # raises on any invalid property
-    trace = fig["data"][0]
-    assert trace["type"] == "scatter3d" and trace["mode"] == "text"
-    assert trace["text"][1] == 'img src=x onerror="alert(1)"amp;%{x}'
-    assert "<img" not in trace["hovertext"][1]
-    assert "&lt;img src=x onerror=\"alert(1)\"&gt;&amp;amp;" in trace["hovertext"][1]
-    assert trace["textfont"]["size"][0] > trace["textfont"]["size"][1]
+def test_sphere_points_are_on_the_unit_sphere_sized_by_count_with_trend_classes():
+    words = charts.sphere_points(STATS)["words"]
+    assert [w["key"] for w in words] == ["openstack", "evil", "aws"]
+    assert words[1]["text"] == "#" + EVIL  # plain text: the page writes it with textContent
+    assert all(abs(w["x"] ** 2 + w["y"] ** 2 + w["z"] ** 2 - 1) < 1e-3 for w in words)
+    assert words[0]["size"] > words[2]["size"] > words[1]["size"]
+    assert [w["trend_class"] for w in words] == ["rising", "steady", "falling"]
+
+
+def test_legend_stops_run_from_cool_through_grey_to_warm():
+    stops = charts.legend_stops(1.0, 1.0)
+    assert [s["trend"] for s in stops] == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert stops[0]["color"] == "#2c7bb6" and stops[2]["color"] == "#828282" and stops[-1]["color"] == "#d7191c"
 
 
 def test_series_escapes_names_and_keeps_them_out_of_the_template():

@@ -76,7 +76,10 @@ def test_bigger_counts_get_bigger_fonts():
     assert font_sizes([7, 7], 10, 50) == [30.0, 30.0]
 
 
-def test_text_width_counts_wide_glyphs_double_and_marks_as_zero():
-    assert text_width("ab", 10) == 2 * 0.62 * 10
-    assert text_width("日本", 10) == 20.0
-    assert text_width("e\u0301", 10) == 0.62 * 10
+def test_text_width_is_proportional_from_the_served_font_and_marks_add_nothing():
+    # DejaVu Sans Bold advances (units per em 2048): "i" 702, "W" 2259, "a" 1382, "b" 1466
+    assert text_width("i", 10) == 702 / 2048 * 10
+    assert text_width("W", 10) == 2259 / 2048 * 10
+    assert text_width("ab", 10) == (1382 + 1466) / 2048 * 10
+    assert text_width("e\u0301", 10) == text_width("e", 10)
+    assert text_width("日本", 10) == 2 * 1.15 * 10  # not in the font: the wide fallback bound
