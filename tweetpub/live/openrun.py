@@ -11,7 +11,6 @@ into :class:`Post` objects or skips/dead letters (pure functions), and owns its 
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 import time
 from collections import OrderedDict
@@ -22,6 +21,7 @@ from tweetpub.exceptions import LiveSourceError
 from tweetpub.filters import TweetFilter
 from tweetpub.live.client import Backoff
 from tweetpub.metrics import watch
+from tweetpub.signals import StopSignals
 
 log = logging.getLogger(__name__)
 
@@ -275,7 +275,6 @@ def supervise(workers: Sequence[Worker], handler: PostHandler, opts: OpenOptions
     summary = handler.summary
     stop = threading.Event()
     failures: list[BaseException] = []
-    got_signal: list[int] = []
     started = time.monotonic()
 
     def body(worker: Worker) -> None:
@@ -285,18 +284,7 @@ def supervise(workers: Sequence[Worker], handler: PostHandler, opts: OpenOptions
             failures.append(exc)
             stop.set()
 
-    def on_signal(signum: int, _frame: Any) -> None:
-        if got_signal:
-            signal.signal(signum, signal.SIG_DFL)
-            signal.raise_signal(signum)
-        got_signal.append(signum)
-        log.warning("got %s: disconnecting and flushing", signal.Signals(signum).name)
-        stop.set()
-
-    previous: dict[int, Any] = {}
-    if handle_signals and threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, on_signal)
+    signals = StopSignals(stop.set, enabled=handle_signals, message="disconnecting and flushing").install()
     threads = [threading.Thread(target=body, args=(w,), name=f"{opts.source}-{w.name}", daemon=True) for w in workers]
     deadline = None if opts.duration is None else started + opts.duration
     next_status = started + status_every
@@ -324,10 +312,9 @@ def supervise(workers: Sequence[Worker], handler: PostHandler, opts: OpenOptions
         stop.set()
         for w in workers:
             w.interrupt()
-        for sig, old in previous.items():
-            signal.signal(sig, old)
+        signals.restore()
         summary.elapsed = time.monotonic() - started
-    if got_signal:
+    if signals.signum:
         summary.stopped_by = "signal"
     elif failures:
         summary.stopped_by = "error"

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 from tweetpub.exceptions import LiveSourceError
 from tweetpub.live.client import (
@@ -26,6 +24,7 @@ from tweetpub.live.routing import LiveSummary, PageRouter, PageSink
 from tweetpub.live.rules import DEFAULT_TAG, Box, RulePlan, build_rules
 from tweetpub.live.rulesync import sync_rules
 from tweetpub.metrics import watch
+from tweetpub.signals import StopSignals
 
 log = logging.getLogger(__name__)
 
@@ -158,20 +157,7 @@ def _sync_and_stream(sink: PageSink, summary: LiveSummary, opts: LiveOptions, *,
 def _supervise(client: LiveStreamClient, summary: LiveSummary, *, limit: int | None, duration: float | None,
                progress: bool | None, handle_signals: bool) -> None:
     """Run the stream thread; stop it on a signal or when ``duration`` has passed."""
-    got_signal: list[int] = []
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        if got_signal:  # a second signal: the user insists, stop waiting for a clean end
-            signal.signal(signum, signal.SIG_DFL)
-            signal.raise_signal(signum)
-        got_signal.append(signum)
-        log.warning("got %s: disconnecting and flushing", signal.Signals(signum).name)
-        client.stop()
-
-    previous: dict[int, Any] = {}
-    if handle_signals and threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, on_signal)
+    signals = StopSignals(client.stop, enabled=handle_signals, message="disconnecting and flushing").install()
     bar = _Progress(summary, progress, limit)
     deadline = None if duration is None else time.monotonic() + duration
     try:
@@ -183,7 +169,7 @@ def _supervise(client: LiveStreamClient, summary: LiveSummary, *, limit: int | N
             if deadline is not None and time.monotonic() >= deadline and client.running:
                 summary.stopped_by = "duration"
                 client.stop()
-        if got_signal:
+        if signals.signum:
             summary.stopped_by = "signal"
         elif not summary.stopped_by:
             if client.router is not None and client.router.done:
@@ -197,5 +183,4 @@ def _supervise(client: LiveStreamClient, summary: LiveSummary, *, limit: int | N
     finally:
         client.stop()
         bar.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        signals.restore()
