@@ -48,8 +48,8 @@ def probe(source: str, timeout: float = 10.0) -> str | None:
     """None when the live source answers (``tweetpub stream --dry-run``), else its one-line reason."""
     import subprocess
 
-    if source == "mastodon" and not (os.environ.get("MASTODON_TOKEN") or os.environ.get("MASTODON_TOKEN_FILE")):
-        return "SOURCE=mastodon needs an access token: set MASTODON_TOKEN (or MASTODON_TOKEN_FILE)"
+    if source == "mastodon" and not (os.environ.get("MASTODON_TOKEN") or os.environ.get("TWEETPUB_TOKEN_FILE")):
+        return "SOURCE=mastodon needs an access token: set MASTODON_TOKEN (or TWEETPUB_TOKEN_FILE)"
     if source == "x":
         return None  # the X source checks its token and rules itself when it starts
     argv = live_argv(source) + ["--dry-run", "--connect-timeout", str(min(5.0, timeout)), "--max-retries", "0"]
@@ -126,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             source = f"{DEMO_RECORDING.relative_to(REPO)} (looping, {args.speed}x the recorded pace)"
             argv = [str(BIN / "tweetpub"), "replay", str(DEMO_RECORDING), "--loop", "--speed", str(args.speed),
-                    "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic]
+                    "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic,
+                    "--demo-filter"]  # replay keeps everything by default; the demo shows its words and box
         pipeline.start("tweetpub", argv)
         url = f"http://127.0.0.1:{args.port}/"
         print(f"\ndemo: tweets from {source}\ndemo: open {url}  (a cloud shows within a minute; Ctrl-C stops everything)\n"

@@ -59,7 +59,7 @@ class Run:
 
     def replay(self, path: Path, rate: float | None = None, resume: bool = False, extra: list[str] | None = None) -> None:
         argv = [str(BIN / "tweetpub"), "replay", str(path), "--bootstrap-servers", self.env["KAFKA_BOOTSTRAP_SERVERS"],
-                "--topic", self.topic, "--partitions", "2", "--status-every", "1"]
+                "--topic", self.topic, "--partitions", "2", "--status-every", "1", "--demo-filter"]
         if rate:
             argv += ["--rate", str(rate)]
         if resume:

@@ -28,6 +28,7 @@ from typing import Any, NoReturn, Sequence
 
 # spark-submit runs this file as a script: the packages come from --py-files (tweetics submit ships
 # tweetcontract and tweetics in one zip) or from an installed tweetics-suite.
+from tweetcontract.logformat import setup_logging
 from tweetics.exceptions import TweeticsError, UsageError
 from tweetics.intervals import parse_duration, spark_interval
 from tweetics.kafkaopts import source_options
@@ -45,15 +46,19 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog=PROG, description="Count hashtags per event-time window from Kafka into HDFS.")
+    p = _Parser(prog=PROG, description="Count hashtags per event-time window from Kafka into HDFS. "
+                "Environment variables (TWEETICS_<FLAG>) stand in for the flags marked [env var: ...].")
     env = os.environ.get
-    p.add_argument("--bootstrap-servers", default=env("KAFKA_BOOTSTRAP_SERVERS"),
-                   help="Kafka brokers, host:port[,...] (env KAFKA_BOOTSTRAP_SERVERS)")
-    p.add_argument("--kafka-config-file", default=env("KAFKA_CONFIG_FILE"),
+    p.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    p.add_argument("--bootstrap-servers", "--bootstrap-server", dest="bootstrap_servers",
+                   default=env("TWEETICS_BOOTSTRAP_SERVERS"), metavar="HOST:PORT[,...]",
+                   help="Kafka brokers, host:port[,...]  [env var: TWEETICS_BOOTSTRAP_SERVERS]")
+    p.add_argument("--kafka-config-file", default=env("TWEETICS_KAFKA_CONFIG_FILE"),
                    help="Kafka client properties (SASL, TLS; Java or librdkafka names) read here and passed to the "
-                        "source as kafka.* options; passwords belong in it, never on the command line "
-                        "(env KAFKA_CONFIG_FILE)")
-    p.add_argument("--topic", default=env("TWEETICS_TOPIC", "tweets"), help="topic to read (default tweets)")
+                        "source as kafka.* options; passwords belong in it, never on the command line  "
+                        "[env var: TWEETICS_KAFKA_CONFIG_FILE]")
+    p.add_argument("--topic", default=env("TWEETICS_TOPIC", "tweets"),
+                   help="topic to read  [env var: TWEETICS_TOPIC; default: tweets]")
     p.add_argument("--output", required=True, help="output folder: hdfs://nn:8020/tweetics or a local path")
     p.add_argument("--checkpoint", required=True, help="checkpoint folder (keep it with the output)")
     p.add_argument("--window", default="1 minute", help="window length (default '1 minute')")
@@ -79,9 +84,49 @@ def build_parser() -> argparse.ArgumentParser:
                         "skipped offsets are counted as lost_offsets in the metrics")
     p.add_argument("--max-restarts", type=int, default=env("TWEETICS_MAX_RESTARTS", "10"),
                    help="restart a failed query from its checkpoint up to this many times in a row, with backoff "
-                        "(HDFS or Kafka briefly gone); 0 = fail at once (default 10)")
-    p.add_argument("--log-level", default=env("TWEETICS_LOG_LEVEL", "INFO"), help="Python log level (default INFO)")
+                        "(HDFS or Kafka briefly gone); 0 = fail at once  [env var: TWEETICS_MAX_RESTARTS; "
+                        "default: 10]")
+    p.add_argument("--log-level", default=env("TWEETICS_LOG_LEVEL", "INFO"), help="Python log level  [env var: TWEETICS_LOG_LEVEL; default: INFO]")
+    p.add_argument("--log-format", default=env("TWEETICS_LOG_FORMAT", "text"), choices=("text", "json"),
+                   help="log lines on stderr: text, or json (one object per line)  [env var: TWEETICS_LOG_FORMAT; "
+                        "default: text]")
+    p.add_argument("--metrics-port", type=int, default=env("TWEETICS_METRICS_PORT"),
+                   help="serve Prometheus /metrics from the driver on this port  [env var: TWEETICS_METRICS_PORT]")
+    p.add_argument("--metrics-addr", default=env("TWEETICS_METRICS_ADDR", "0.0.0.0"),
+                   help="address of the /metrics server  [env var: TWEETICS_METRICS_ADDR; default: 0.0.0.0]")
     return p
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tweetics-suite")
+    except PackageNotFoundError:  # run from a zip on a cluster without the package installed
+        return "unknown"
+
+
+def env_args(argv: Sequence[str]) -> list[str]:
+    """The flags the environment stands in for (each help names its ``[env var: ...]``), spelled out: a driver
+    on a cluster node has not this shell's environment."""
+    import re
+
+    given = {a.split("=", 1)[0] for a in argv}
+    out: list[str] = []
+    for action in build_parser()._actions:  # argparse has no public list of its actions
+        found = re.search(r"\[env var: (\w+)", action.help or "")
+        if found and os.environ.get(found.group(1)) and not given & set(action.option_strings):
+            out += [action.option_strings[0], os.environ[found.group(1)]]
+    return out
+
+
+def flag_sets() -> tuple[frozenset[str], frozenset[str]]:
+    """The job's flags: (those without a value, those with one), for ``tweetics submit`` to route them."""
+    switches: set[str] = set()
+    valued: set[str] = set()
+    for action in build_parser()._actions:  # argparse has no public list of its actions
+        (switches if action.nargs == 0 else valued).update(action.option_strings)
+    return frozenset(switches), frozenset(valued)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -98,7 +143,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def validate(args: argparse.Namespace) -> None:
     """Check values and fill the derived millisecond fields."""
     if not args.bootstrap_servers:
-        raise UsageError("--bootstrap-servers is required (or set KAFKA_BOOTSTRAP_SERVERS)")
+        raise UsageError("--bootstrap-servers is required (or set TWEETICS_BOOTSTRAP_SERVERS)")
     if not all(":" in s and s.rsplit(":", 1)[1].isdigit() for s in args.bootstrap_servers.split(",")):
         raise UsageError(f"--bootstrap-servers: expected host:port[,host:port], got {args.bootstrap_servers!r}")
     args.kafka_options = source_options(args.bootstrap_servers, args.kafka_config_file)  # may hold secrets: never log
@@ -125,6 +170,8 @@ def validate(args: argparse.Namespace) -> None:
         raise UsageError("--max-offsets-per-trigger must be at least 1")
     if args.output.rstrip("/") == args.checkpoint.rstrip("/"):
         raise UsageError("--output and --checkpoint must be different folders")
+    if args.metrics_port is not None and not 1 <= int(args.metrics_port) <= 65535:
+        raise UsageError(f"--metrics-port: a port 1-65535, got {args.metrics_port}")
     if args.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise UsageError("--log-level: use DEBUG, INFO, WARNING or ERROR")
 
@@ -140,6 +187,19 @@ HDFS_CLIENT_DEFAULTS = {
     "spark.hadoop.dfs.client.block.write.locateFollowingBlock.retries": "11",
 }
 
+# Per-micro-batch costs at a short trigger (docs/performance.md), kept unless spark-submit sets its own.
+# The web UI's SQL listener keeps every micro-batch's plan graph and metrics: CPU on the driver per batch
+# for a page nobody watches on a pipeline host (--conf spark.ui.enabled=true brings it back). The RocksDB
+# state store with changelog checkpointing uploads only the changed rows per batch (a background thread
+# snapshots), where the default provider writes a delta file and, every few batches, a full snapshot on
+# the batch's path. Both apply to a new checkpoint only: Spark keeps a checkpoint's state store provider.
+STREAMING_DEFAULTS = {
+    "spark.ui.enabled": "false",
+    "spark.sql.streaming.stateStore.providerClass":
+        "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider",
+    "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
+}
+
 
 def build_session(args: argparse.Namespace) -> Any:
     """The SparkSession with the settings the job's semantics rely on (UTC partitions, state layout)."""
@@ -151,7 +211,7 @@ def build_session(args: argparse.Namespace) -> Any:
     SparkContext._ensure_initialized()
     submitted = SparkConf()
     builder = SparkSession.builder.appName("tweetics")
-    for key, value in HDFS_CLIENT_DEFAULTS.items():
+    for key, value in {**HDFS_CLIENT_DEFAULTS, **STREAMING_DEFAULTS}.items():
         if not submitted.contains(key):
             builder = builder.config(key, value)
     spark = (builder
@@ -199,7 +259,8 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
                                            lambda batch_id: offset_log_metadata(writer.ckpt, batch_id)),
                                initial_offsets=lambda: initial_offsets(writer.ckpt),
                                input_counts=writer.add_input_counts,
-                               source_counts=writer.recent_sources.add)
+                               source_counts=writer.recent_sources.add,
+                               observe=args.prom.observe if getattr(args, "prom", None) else None)
     spark.streams.addListener(listener)
     stream = (counts.writeStream.queryName("tweetics").outputMode("update")
               .option("checkpointLocation", args.checkpoint)
@@ -258,9 +319,18 @@ def run_supervised(spark: Any, args: argparse.Namespace) -> tuple[Any, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(args.log_level, args.log_format)
     logging.getLogger("py4j").setLevel(logging.WARNING)
+    args.prom = None
+    if args.metrics_port:
+        from tweetics.prom import JobMetrics
+
+        args.prom = JobMetrics()
+        try:
+            args.prom.serve(int(args.metrics_port), args.metrics_addr)
+        except OSError as exc:
+            print(f"{PROG}: error: --metrics-port {args.metrics_port}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
     spark = build_session(args)
     try:
         query, (writer, listener) = run_supervised(spark, args)

@@ -9,28 +9,29 @@ from __future__ import annotations
 
 import functools
 import logging
-import signal
 import sys
-import threading
 from datetime import timezone
 from typing import Any, Callable
 
 import click
 
 from tweetcontract import defaults
+from tweetcontract.cli import CONTEXT, ProgramGroup, version_option
 from tweetcontract.clierrors import error_boundary, fail
+from tweetcontract.logformat import log_format_option, setup_logging
 from tweetpub import config
+from tweetpub.metrics import metrics_option
 from tweetpub.live.rules import ACCESS_LEVELS
 from tweetpub.exceptions import KafkaUnavailable, SourceError, TweetpubError, UsageError
+from tweetpub.signals import StopSignals
 
 logger = logging.getLogger("tweetpub")
 
 EXIT_UNDELIVERED, EXIT_USAGE, EXIT_KAFKA = 1, 2, 3
 
 
-def _setup_logging(verbose: int) -> None:
-    level = logging.DEBUG if verbose > 1 else logging.INFO
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _setup_logging(verbose: int, log_format: str = "text") -> None:
+    setup_logging(logging.DEBUG if verbose > 1 else logging.INFO, log_format.lower())
     # librdkafka's own chatter (connection retries...) only with -vv: the CLI reports failures itself.
     logging.getLogger("tweetpub.rdkafka").setLevel(logging.DEBUG if verbose > 1 else logging.CRITICAL)
     if verbose == 0:
@@ -49,10 +50,10 @@ clean_errors = error_boundary("tweetpub", [(KafkaUnavailable, EXIT_KAFKA), ((Usa
 def kafka_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Flags shared by every command that writes to Kafka."""
     opts = [
-        click.option("--bootstrap-servers", envvar="KAFKA_BOOTSTRAP_SERVERS", metavar="HOST:PORT[,...]",
-                     help="Kafka brokers. [env: KAFKA_BOOTSTRAP_SERVERS]"),
+        click.option("--bootstrap-servers", "--bootstrap-server", "bootstrap_servers",
+                     envvar="TWEETPUB_BOOTSTRAP_SERVERS", metavar="HOST:PORT[,...]", help="Kafka brokers."),
         click.option("--topic", envvar="TWEETPUB_TOPIC", default=defaults.DEFAULT_TOPIC, show_default=True,
-                     help="Topic for tweets. [env: TWEETPUB_TOPIC]"),
+                     help="Topic for tweets."),
         click.option("--dlq-topic", envvar="TWEETPUB_DLQ_TOPIC", metavar="TOPIC",
                      help="Dead-letter topic. [default: <topic>.dlq]"),
         click.option("--partitions", type=click.IntRange(1), default=1, show_default=True,
@@ -61,7 +62,7 @@ def kafka_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Extra librdkafka setting, repeatable (e.g. security.protocol, sasl.mechanism). "
                           "Passwords and secrets only through --kafka-config-file."),
         click.option("--kafka-config-file", envvar="TWEETPUB_KAFKA_CONFIG_FILE", type=click.Path(dir_okay=False),
-                     help="Properties file of extra librdkafka settings. [env: TWEETPUB_KAFKA_CONFIG_FILE]"),
+                     help="Properties file of extra librdkafka settings (SASL, TLS; secrets go here)."),
         click.option("--compression", type=click.Choice(["none", "gzip", "snappy", "lz4", "zstd"]),
                      default=config.DEFAULT_COMPRESSION, show_default=True, help="compression.type"),
         click.option("--linger-ms", type=click.IntRange(0, 900000), default=config.DEFAULT_LINGER_MS,
@@ -79,12 +80,27 @@ def kafka_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--track`` / ``--locations`` with the demo's defaults."""
+    """``--track`` / ``--locations`` with the demo's defaults (the live sources need rules)."""
     func = click.option("--locations", multiple=True, envvar="TWEETPUB_LOCATIONS", metavar="W,S,E,N[,...]",
-                        help="Boxes, SW corner first; repeatable or a comma list of 4n numbers. "
-                             f"[default: {defaults.DEFAULT_LOCATIONS}] [env: TWEETPUB_LOCATIONS]")(func)
+                        help="Boxes, longitude first (west, south, east, north); repeatable or a comma list of 4n "
+                             f"numbers. [default: {defaults.DEFAULT_LOCATIONS}]")(func)
     func = click.option("--track", envvar="TWEETPUB_TRACK", default=defaults.DEFAULT_TRACK, metavar="PHRASES",
-                        help="Comma = OR, space = AND. [default: the 23 demo words] [env: TWEETPUB_TRACK]")(func)
+                        help="Comma = OR, space = AND. [default: the 23 demo words]")(func)
+    return func
+
+
+def replay_filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--track`` / ``--locations`` without defaults: replay keeps everything unless asked to filter."""
+    func = click.option("--demo-filter", is_flag=True,
+                        help=f"Filter by the demo's 23 words and box ({defaults.DEFAULT_LOCATIONS}), as "
+                             "`make demo` does; --track/--locations given beside it replace its parts.")(func)
+    func = click.option("--no-filter", is_flag=True,
+                        help="Keep every tweet even if TWEETPUB_TRACK/TWEETPUB_LOCATIONS are set.")(func)
+    func = click.option("--locations", multiple=True, envvar="TWEETPUB_LOCATIONS", metavar="W,S,E,N[,...]",
+                        help="Keep tweets in these boxes, longitude first (west, south, east, north); "
+                             "repeatable or a comma list of 4n numbers.")(func)
+    func = click.option("--track", envvar="TWEETPUB_TRACK", metavar="PHRASES",
+                        help="Keep tweets matching these phrases: comma = OR, space = AND.")(func)
     return func
 
 
@@ -110,43 +126,19 @@ def _make_producer(kw: dict[str, Any]) -> Any:
     return producer, common
 
 
-class _Signals:
-    """First SIGINT/SIGTERM: stop cleanly (flush, summary). A second one: default action."""
-
-    def __init__(self) -> None:
-        self.stop = threading.Event()
-        self.signum = 0
-
-    def __enter__(self) -> "_Signals":
-        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
-        return self
-
-    def _handle(self, signum: int, _frame: Any) -> None:
-        if self.stop.is_set():
-            signal.signal(signum, signal.SIG_DFL)
-            signal.raise_signal(signum)
-        self.signum = signum
-        self.stop.set()
-        logger.warning("got %s: stopping after flushing", signal.Signals(signum).name)
-
-    def __exit__(self, *exc: Any) -> None:
-        for s, h in self._old.items():
-            signal.signal(s, h)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=ProgramGroup, name="tweetpub", context_settings=CONTEXT)
 @click.option("-v", "--verbose", count=True, help="More logging (-vv: debug, with librdkafka's own logs).")
-@click.version_option(package_name="tweetics-suite", prog_name="tweetpub")
-def main(verbose: int) -> None:
+@log_format_option("tweetpub")
+@version_option("tweetpub")
+def main(verbose: int, log_format: str) -> None:
     """tweetpub: geo-boxed, keyword-tracked tweets into Kafka, live or from recordings."""
-    _setup_logging(verbose)
+    _setup_logging(verbose, log_format)
 
 
 @main.command()
 @click.argument("files", nargs=-1, metavar="FILE...")
 @kafka_options
-@filter_options
-@click.option("--no-filter", is_flag=True, help="Produce every tweet (ignore --track/--locations).")
+@replay_filter_options
 @click.option("--rate", type=click.FloatRange(0, min_open=True), metavar="N", help="Emit N tweets per second.")
 @click.option("--speed", type=click.FloatRange(0, min_open=True), metavar="X",
               help="Follow the recorded created_at gaps, X times faster (1 = real time).")
@@ -160,13 +152,20 @@ def main(verbose: int) -> None:
 @click.option("--status-every", type=click.FloatRange(0.1), default=5.0, show_default=True,
               help="Seconds between status lines when stderr is not a terminal.")
 @clean_errors
-def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple[str, ...], rate: float | None,
+@metrics_option
+def replay(files: tuple[str, ...], no_filter: bool, demo_filter: bool, track: str | None,
+           locations: tuple[str, ...], rate: float | None,
            speed: float | None, max_gap: float, loop: bool, loops: int | None, resume: bool, max_line_bytes: int,
            status_every: float, **kw: Any) -> None:
     """Replay recorded tweet files (FILE... or - for stdin; plain or .gz) into Kafka.
 
-    Each line may be a v1.1 tweet, a flattened v2 tweet or a v2 response page (twarc2). Tweets are
-    filtered the way v1.1 statuses/filter did (track OR locations) unless --no-filter. Bad lines
+    \b
+    Filter: none by default, every valid record is produced. Replaying your own
+    archive should not silently drop what it holds, so filtering is opt-in:
+    --track and/or --locations filter the way v1.1 statuses/filter did (track OR
+    locations); --demo-filter applies the demo's words and box.
+
+    Each line may be a v1.1 tweet, a flattened v2 tweet or a v2 response page (twarc2). Bad lines
     never stop the run: they are counted and sent to the dead-letter topic.
     """
     from tweetpub.filters import TweetFilter, parse_locations, parse_track
@@ -183,11 +182,11 @@ def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple
     if loop and "-" in paths:
         raise UsageError("--loop needs files, not stdin")
     tweet_filter = None
-    if not no_filter:
-        boxes = parse_locations(locations or [defaults.DEFAULT_LOCATIONS])
-        phrases = parse_track(track)
+    if not no_filter and (demo_filter or track is not None or locations):
+        boxes = parse_locations(locations or ([defaults.DEFAULT_LOCATIONS] if demo_filter else []))
+        phrases = parse_track(track if track is not None else defaults.DEFAULT_TRACK if demo_filter else "")
         if not phrases and not boxes:
-            raise UsageError("empty --track and --locations match nothing; use --no-filter to keep everything")
+            raise UsageError("empty --track and --locations match nothing; omit them to keep everything")
         tweet_filter = TweetFilter(phrases, boxes)
     check_paths(paths)
     if resume and "-" in paths:
@@ -202,7 +201,7 @@ def replay(files: tuple[str, ...], no_filter: bool, track: str, locations: tuple
     opts = ReplayOptions(paths=paths, tweet_filter=tweet_filter, pacer=pacer, loop=loop,
                          loops=(loops if loop else 1), max_line_bytes=max_line_bytes, run=run,
                          resume_from=resume_from, flush_timeout=kw["flush_timeout"], status_every=status_every)
-    with _Signals() as sig:
+    with StopSignals() as sig:
         counters = run_replay(opts, producer, sig.stop)
     click.echo(f"summary: {counters.summary()}", err=True)
     if producer.fatal_error:
@@ -264,10 +263,10 @@ def _live_filter(track: str, locations: tuple[str, ...]) -> tuple[list[str], lis
 def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Flags of the live X API commands (stream, record)."""
     opts = [
-        click.option("--bearer-token-file", envvar="X_BEARER_TOKEN_FILE", type=click.Path(dir_okay=False),
-                     help="File holding the X API bearer token (else env X_BEARER_TOKEN). [env: X_BEARER_TOKEN_FILE]"),
-        click.option("--api-base", envvar="X_API_BASE", default="https://api.x.com", show_default=True,
-                     help="X API base URL (a local fake in tests). [env: X_API_BASE]"),
+        click.option("--bearer-token-file", envvar="TWEETPUB_BEARER_TOKEN_FILE", type=click.Path(dir_okay=False),
+                     help="File holding the X API bearer token (else the variable X_BEARER_TOKEN)."),
+        click.option("--api-base", envvar="TWEETPUB_API_BASE", default="https://api.x.com", show_default=True,
+                     help="X API base URL (a local fake in tests)."),
         click.option("--access-level", type=click.Choice(list(ACCESS_LEVELS)), default="pro",
                      show_default=True, help="Your API tier: bounds rule count and length."),
         click.option("--rule-tag", default="tweetpub", show_default=True, help="Tag of the rules tweetpub owns."),
@@ -314,6 +313,7 @@ def live_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @kafka_options
 @filter_options
 @clean_errors  # outside live_options: building the options can fail on a bad --locations
+@metrics_option
 @live_options
 def stream(live: Any, **kw: Any) -> None:
     """Stream live posts into Kafka: the X API v2 filtered stream, Bluesky (Jetstream) or Mastodon.

@@ -65,6 +65,19 @@ def parse_track(value: str) -> list[tuple[str, ...]]:
     return phrases
 
 
+def _check_order(w: float, s: float, e: float, n: float) -> None:
+    """Refuse a box that reads as latitude first: a latitude past 90 where the longitudes would be valid
+    latitudes, or a box in the Antarctic (south of 60 S) that swapped back lies in the inhabited world."""
+    swapped = f"{s},{w},{n},{e}"
+    lats_ok_as_lons = -90 <= w <= 90 and -90 <= e <= 90
+    if lats_ok_as_lons and (abs(s) > 90 or abs(n) > 90) and abs(s) <= 180 and abs(n) <= 180:
+        raise UsageError(f"--locations {w},{s},{e},{n} looks like latitude first: the order is "
+                         f"longitude,latitude (W,S,E,N), e.g. {swapped}")
+    if lats_ok_as_lons and s < -60 and n < -60 and -60 <= w < e <= 85:
+        raise UsageError(f"--locations {w},{s},{e},{n} is a box in the Antarctic; it looks like latitude "
+                         f"first: the order is longitude,latitude (W,S,E,N), e.g. {swapped}")
+
+
 def parse_locations(values: Iterable[str]) -> list[Box]:
     """Boxes from ``"w,s,e,n[,w,s,e,n...]"`` strings (SW corner first, as v1.1 takes them).
 
@@ -83,6 +96,7 @@ def parse_locations(values: Iterable[str]) -> list[Box]:
             raise UsageError(f"--locations has a non-number: {value!r}") from None
         for i in range(0, len(nums), 4):
             w, s, e, n = nums[i:i + 4]
+            _check_order(w, s, e, n)
             if not (-180 <= w <= 180 and -180 <= e <= 180 and -90 <= s <= 90 and -90 <= n <= 90):
                 raise UsageError(f"--locations box out of range: {w},{s},{e},{n}")
             if w >= e or s >= n:

@@ -10,7 +10,9 @@ from typing import Any
 import click
 import orjson
 
+from tweetcontract.cli import CONTEXT, ProgramGroup, version_option
 from tweetcontract.clierrors import EXIT_USAGE, error_boundary, fail
+from tweetcontract.logformat import log_format_option, setup_logging
 
 from .exceptions import ConfigError, TweetvizError
 
@@ -19,9 +21,8 @@ logger = logging.getLogger(__name__)
 DATA_HELP = "TweeTics output: file:///PATH, webhdfs://HOST:PORT/PATH or hdfs://HOST:PORT/PATH."
 
 
-def _logging(level: str) -> None:
-    logging.basicConfig(stream=sys.stderr, level=getattr(logging, level.upper()),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+def _logging(level: str, log_format: str = "text") -> None:
+    setup_logging(getattr(logging, level.upper()), log_format.lower())
     # The hdfs package logs every request at INFO; at 4 polls a second that is noise.
     logging.getLogger("hdfs").setLevel(max(logging.WARNING, logging.getLogger().level))
 
@@ -34,31 +35,37 @@ def _overrides(**values: Any) -> dict[str, Any]:
     return {key.upper(): value for key, value in values.items() if value is not None}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "TWEETVIZ"})
+@click.group(cls=ProgramGroup, name="tweetviz", context_settings=CONTEXT)
 @click.option("--log-level", default="info", show_default=True, envvar="TWEETVIZ_LOG_LEVEL",
-              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
-def main(log_level: str) -> None:
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+              help="Logging threshold (to stderr).")
+@log_format_option("tweetviz")
+@version_option("tweetviz")
+@click.pass_context
+def main(ctx: click.Context, log_level: str, log_format: str) -> None:
     """Tweetviz: a live tag cloud of TweeTics' hashtag counts in HDFS."""
-    _logging(log_level)
+    _logging(log_level, log_format)
+    ctx.obj = {"log_format": log_format.lower()}  # serve hands it to gunicorn's own loggers
 
 
 @main.command()
 @click.option("--data", envvar="TWEETVIZ_DATA", required=True, help=DATA_HELP)
-@click.option("--host", envvar="TWEETVIZ_HOST", default="127.0.0.1", show_default=True)
-@click.option("--port", envvar="TWEETVIZ_PORT", default=8050, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", envvar="TWEETVIZ_HOST", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", envvar="TWEETVIZ_PORT", default=8050, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
 @click.option("--server", "server", envvar="TWEETVIZ_SERVER", default="gunicorn", show_default=True,
               type=click.Choice(["gunicorn", "dev"]), help="gunicorn for production, dev for a demo.")
 @click.option("--workers", envvar="TWEETVIZ_WORKERS", default=2, show_default=True, type=click.IntRange(1, 64),
               help="gunicorn worker processes (each reads the source itself).")
 @click.option("--threads", envvar="TWEETVIZ_THREADS", default=32, show_default=True, type=click.IntRange(1, 1024),
               help="Threads per gunicorn worker (each live page holds one).")
-@click.option("--webhdfs-url", envvar="TWEETVIZ_WEBHDFS_URL",
+@click.option("--webhdfs-url", envvar="TWEETVIZ_WEBHDFS_URL", metavar="URL",
               help="WebHDFS base for hdfs:// data URLs [default: http://HOST:9870].")
 @click.option("--hdfs-user", envvar="TWEETVIZ_HDFS_USER", help="WebHDFS user.name [default: current user].")
 @click.option("--poll-interval", envvar="TWEETVIZ_POLL_INTERVAL", type=click.FloatRange(0.05, 60),
               help="Seconds between checks of latest.json [default: 0.25].")
 @click.option("--env", "env", envvar="TWEETVIZ_ENV", default="production", show_default=True,
-              type=click.Choice(["production", "development"]))
+              type=click.Choice(["production", "development"]), help="Flask environment.")
 @click.option("--debug/--no-debug", envvar="TWEETVIZ_DEBUG", default=False,
               help="Flask debug mode: only with --env development --server dev.")
 @_clean_errors
@@ -82,18 +89,24 @@ def serve(data: str, host: str, port: int, server: str, workers: int, threads: i
         if "TWEETVIZ_MAX_STREAMS" not in os.environ:
             # Each live page holds a thread: keep half the pool for API calls; past that pages poll.
             settings["MAX_STREAMS"] = max(1, threads // 2)
-        run_gunicorn(lambda: create_app(settings), host, port, workers, threads)
+        run_gunicorn(lambda: create_app(settings), host, port, workers, threads,
+                     (click.get_current_context().obj or {}).get("log_format", "text"))
 
 
 @main.command()
 @click.option("--data", envvar="TWEETVIZ_DATA", required=True, help=DATA_HELP)
-@click.option("--webhdfs-url", envvar="TWEETVIZ_WEBHDFS_URL", help="WebHDFS base for hdfs:// data URLs.")
-@click.option("--hdfs-user", envvar="TWEETVIZ_HDFS_USER", help="WebHDFS user.name.")
-@click.option("--window", type=click.Choice(["1", "5", "15", "60"]), default="5", show_default=True)
-@click.option("-n", "n", type=click.IntRange(1, 200), default=10, show_default=True)
+@click.option("--webhdfs-url", envvar="TWEETVIZ_WEBHDFS_URL", metavar="URL",
+              help="WebHDFS base for hdfs:// data URLs [default: http://HOST:9870].")
+@click.option("--hdfs-user", envvar="TWEETVIZ_HDFS_USER", help="WebHDFS user.name [default: current user].")
+@click.option("--window", type=click.Choice(["1", "5", "15", "60"]), default="5", show_default=True,
+              help="Window length in minutes.")
+@click.option("-n", "n", type=click.IntRange(1, 200), default=10, show_default=True, help="How many hashtags.")
 @_clean_errors
 def check(data: str, webhdfs_url: str | None, hdfs_user: str | None, window: str, n: int) -> None:
-    """Read DATA once and print its top hashtags: a quick test of the data path."""
+    """Read DATA once and print its top hashtags: a quick test of the data path.
+
+    Exits 1 when DATA cannot be read or holds no counts yet (as `tweetics counts` does).
+    """
     from . import create_app
 
     app = create_app({**_overrides(data=data, webhdfs_url=webhdfs_url, hdfs_user=hdfs_user),
@@ -105,6 +118,8 @@ def check(data: str, webhdfs_url: str | None, hdfs_user: str | None, window: str
     snap = ext.store.snapshot
     if snap.state == "degraded":
         fail("tweetviz", f"cannot read {ext.source.display}: {snap.error}")
+    if not ext.store.cache:
+        fail("tweetviz", f"no counts in {ext.source.display} (an empty folder, or not TweeTics output)")
     doc = orjson.loads(ext.presenter.top(int(window), n, False))
     click.echo(f"source {ext.source.display}: state {snap.state}, data time {doc['data_time']}, "
                f"{len(ext.store.cache)} files cached, {ext.store.bad_lines} bad lines")

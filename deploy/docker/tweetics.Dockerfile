@@ -53,7 +53,7 @@ COPY .cache/jars/spark-kafka/spark-sql-kafka-0-10_${SCALA_BINARY_VERSION}-${SPAR
 ENV PATH=/opt/venv/bin:${SPARK_HOME}/bin:$PATH \
     PYSPARK_PYTHON=/opt/venv/bin/python \
     PYTHONUNBUFFERED=1 \
-    SPARK_KAFKA_JARS=${SPARK_HOME}/jars/spark-sql-kafka-0-10_${SCALA_BINARY_VERSION}-${SPARK_VERSION}.jar,${SPARK_HOME}/jars/spark-token-provider-kafka-0-10_${SCALA_BINARY_VERSION}-${SPARK_VERSION}.jar,${SPARK_HOME}/jars/kafka-clients-${SPARK_KAFKA_CLIENTS_VERSION}.jar,${SPARK_HOME}/jars/commons-pool2-${COMMONS_POOL2_VERSION}.jar
+    TWEETICS_JARS=${SPARK_HOME}/jars/spark-sql-kafka-0-10_${SCALA_BINARY_VERSION}-${SPARK_VERSION}.jar,${SPARK_HOME}/jars/spark-token-provider-kafka-0-10_${SCALA_BINARY_VERSION}-${SPARK_VERSION}.jar,${SPARK_HOME}/jars/kafka-clients-${SPARK_KAFKA_CLIENTS_VERSION}.jar,${SPARK_HOME}/jars/commons-pool2-${COMMONS_POOL2_VERSION}.jar
 WORKDIR /opt/tweetics
 USER 10001:10001
 # 7077/8080 master, 7078/8081 worker, 7079/7080/4040 driver.

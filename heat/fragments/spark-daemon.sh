@@ -43,7 +43,7 @@ User=spark
 Environment=JAVA_HOME=${java_home}
 Environment=SPARK_HOME=/opt/spark
 Environment=SPARK_LOCAL_IP=${node_ip}
-Environment=SPARK_KAFKA_JARS=${jars}
+Environment=TWEETICS_JARS=${jars}
 Environment=TWEETICS_CACHE_DIR=/var/cache/tweetics
 Environment=PYSPARK_PYTHON=/opt/tweetics/venv/bin/python
 Environment=PATH=/opt/tweetics/venv/bin:/opt/spark/bin:/usr/bin:/bin

@@ -77,7 +77,7 @@ def _wait_exit(compose: Compose, service: str, timeout: float) -> int:
 
 def _counts(compose: Compose) -> dict:
     proc = compose("exec", "-T", "tweetics", "tweetics", "counts", "hdfs://namenode:8020/tweetics",
-                   "--format", "json", "--webhdfs", "http://namenode:9870", check=False, timeout=300)
+                   "--format", "json", "--webhdfs-url", "http://namenode:9870", check=False, timeout=300)
     if proc.returncode != 0:
         return {"error": proc.stderr[-300:]}
     rows = [json.loads(l) for l in proc.stdout.splitlines() if l.strip()]

@@ -56,7 +56,7 @@ def _run(cmd: list[str], env: dict[str, str], timeout: int = 240) -> None:
 
 def _counts(out: str, webhdfs: str, *extra: str) -> dict[tuple[str, str, str], tuple[int, str]]:
     result = subprocess.run([sys.executable, "-m", "tweetics", "counts", out, "--format", "json",
-                             "--webhdfs", webhdfs, *extra], cwd=REPO, capture_output=True, text=True, timeout=120)
+                             "--webhdfs-url", webhdfs, *extra], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     return {(r["window_start"], r["window_end"], r["hashtag"]): (r["count"], r["display"]) for r in rows}

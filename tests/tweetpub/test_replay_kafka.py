@@ -108,7 +108,7 @@ def test_filter_keeps_what_the_rules_match(tmp_path: Path, kafka_bootstrap: str,
     rec = _recording(tmp_path / "rec.jsonl", count=300, seed=5)
     topic = kafka_topic()
     kafka_topic(name=topic + ".dlq")
-    res = _tweetpub("replay", str(rec), "--bootstrap-servers", kafka_bootstrap, "--topic", topic)
+    res = _tweetpub("replay", str(rec), "--bootstrap-servers", kafka_bootstrap, "--topic", topic, "--demo-filter")
     assert res.returncode == 0, res.stderr.decode()
     flt = TweetFilter(parse_track(DEFAULT_TRACK), parse_locations([DEFAULT_LOCATIONS]))
     want = {i for i, d, t in _expected(rec)[0] if flt.match(t, d)}

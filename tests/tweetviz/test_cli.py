@@ -39,7 +39,7 @@ def test_debug_is_refused_in_production_even_on_the_dev_server(data_dir):
 def test_check_prints_the_top_hashtags(data_dir):
     result = CliRunner().invoke(main, ["check", "--data", f"file://{data_dir}", "-n", "2"])
     assert result.exit_code == 0, result.output
-    lines = result.output.strip().splitlines()
+    lines = result.stdout.strip().splitlines()  # logs go to stderr
     assert "state ok" in lines[0]
     assert lines[1].split() == ["200", "#OpenStack"] and lines[2].split() == ["150", "#Kubernetes"]
 
@@ -48,3 +48,25 @@ def test_check_of_a_missing_folder_fails_cleanly(tmp_path):
     result = CliRunner().invoke(main, ["check", "--data", f"file://{tmp_path}/missing"])
     assert result.exit_code == 1 and "does not exist" in result.output
     assert isinstance(result.exception, SystemExit)  # a clean exit, not an escaped exception
+
+
+def test_check_of_an_empty_folder_exits_1_like_tweetics_counts(tmp_path):
+    result = CliRunner().invoke(main, ["check", "--data", f"file://{tmp_path}"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"tweetviz: error: no counts in file://{tmp_path} " \
+        "(an empty folder, or not TweeTics output)"
+
+
+def test_click_usage_errors_are_one_line_and_exit_2():
+    result = CliRunner().invoke(main, ["serve", "--port", "http"], prog_name="tweetviz", standalone_mode=True)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tweetviz: error: Invalid value for '--port'"), lines
+    assert lines[0].endswith("(see 'tweetviz serve --help')") and "Usage:" not in result.output
+
+
+def test_version_and_the_variables_in_help():
+    assert CliRunner().invoke(main, ["--version"]).stdout.startswith("tweetviz ")
+    text = " ".join(CliRunner().invoke(main, ["serve", "--help"]).stdout.split())
+    for var in ("TWEETVIZ_DATA", "TWEETVIZ_WEBHDFS_URL", "TWEETVIZ_PORT", "TWEETVIZ_HDFS_USER"):
+        assert f"env var: {var}" in text

@@ -107,18 +107,29 @@ def up(stack_dir: Path, shape: Shape) -> None:
         procs.wait_until("Spark worker", pid, log, lambda: spark.worker_ready(shape.port_offset), 90, "a worker registered")
         master = f"spark://127.0.0.1:{sports['master']}"
 
+    webhdfs = f"http://127.0.0.1:{hports.http}"
     env = {
+        # What the three programs read: <PROGRAM>_<FLAG>, as their --help shows.
+        "TWEETPUB_BOOTSTRAP_SERVERS": boot,
+        "TWEETICS_BOOTSTRAP_SERVERS": boot,
+        "TWEETICS_MASTER": master,
+        "TWEETICS_JARS": ",".join(str(j) for j in jars),
+        "TWEETICS_SPARK_HOME": str(spark_home()),
+        "TWEETICS_WEBHDFS_URL": webhdfs,
+        "TWEETVIZ_WEBHDFS_URL": webhdfs,
+        # The endpoints themselves, for scripts, tests and benchmarks.
         "KAFKA_BOOTSTRAP_SERVERS": boot,
         "HDFS_URL": f"hdfs://127.0.0.1:{hports.rpc}",
-        "WEBHDFS_URL": f"http://127.0.0.1:{hports.http}",
+        "WEBHDFS_URL": webhdfs,
         "SPARK_MASTER": master,
         "SPARK_KAFKA_JARS": ",".join(str(j) for j in jars),
         "SPARK_HOME": str(spark_home()),
         "STACK_DIR": str(stack_dir),
     }
     if material:
-        # The path of the client settings, never the password: the file is 0600 (tweetpub reads its own variable).
-        env["KAFKA_CONFIG_FILE"] = env["TWEETPUB_KAFKA_CONFIG_FILE"] = str(material.client_properties)
+        # The path of the client settings, never the password: the file is 0600.
+        env["KAFKA_CONFIG_FILE"] = env["TWEETPUB_KAFKA_CONFIG_FILE"] = env["TWEETICS_KAFKA_CONFIG_FILE"] = \
+            str(material.client_properties)
     (stack_dir / "env").write_text("# Written by `make up`; source it: . .stack/env\n"
                                    + "".join(f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
     security = f", SASL_SSL/{secure.MECHANISM}, client settings {material.client_properties}" if material else ""
