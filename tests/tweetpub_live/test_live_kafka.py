@@ -14,45 +14,13 @@ from tweetdev.fakestream import (
     OPERATIONAL_DISCONNECT, TOO_MANY_CONNECTIONS, Drop, FakeXApi, Hold, KeepAlive, Page, Raw, Status, tweet_page,
 )
 from tweetpub.cli import main
-from tweetpub.kafkaconf import client_config, producer_config
-from tweetpub.producer import TweetProducer
+from tests.kafkahelp import drain_topic, producer_for
 from tweetpub.live.client import Backoff
 from tweetpub.live.run import LiveOptions
 from tweetpub.live.stream import run_stream
 from tweetcontract.dialects import flatten_page
 
 TAG = "tweetpub"  # the CLI's default --rule-tag
-
-
-def consume(bootstrap: str, topic: str, expected: int, timeout: float = 30.0) -> list:
-    """All records of ``topic``: waits for ``expected``, then drains briefly so extras would show."""
-    from confluent_kafka import Consumer
-
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
-    consumer.subscribe([topic])
-    out: list = []
-    try:
-        import time
-
-        deadline = time.monotonic() + timeout
-        drain_until = None
-        while time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is not None and not msg.error():
-                out.append(msg)
-            if len(out) >= expected and drain_until is None:
-                drain_until = time.monotonic() + 2.0
-            if drain_until is not None and time.monotonic() >= drain_until:
-                break
-    finally:
-        consumer.close()
-    return out
-
-
-def producer_for(bootstrap: str, topic: str, dlq_topic: str) -> TweetProducer:
-    conf = producer_config(bootstrap, compression="lz4", linger_ms=5, batch_size=65536, extra={})
-    return TweetProducer(conf, client_config(bootstrap, {}), topic, dlq_topic, timeout=15)
 
 
 def ours(n: int, tag: str = TAG) -> Page:
@@ -77,7 +45,7 @@ def test_stream_into_kafka_exactly_once_across_reconnects(fake_api: FakeXApi, to
     assert summary.delivered == 8 and summary.acked == 8 and summary.duplicates == 2
     assert summary.http_errors == {429: 1, 500: 1} and summary.reconnects == 4
 
-    records = consume(kafka_bootstrap, topic, 8)
+    records = drain_topic(kafka_bootstrap, topic, 8)
     ids = [m.key().decode() for m in records]
     assert sorted(ids) == sorted(tweet_page(n)["data"]["id"] for n in range(1, 9))  # each exactly once
     rule_ids = [r["id"] for r in fake_api.rules.values() if r.get("tag") == TAG]
@@ -90,7 +58,7 @@ def test_stream_into_kafka_exactly_once_across_reconnects(fake_api: FakeXApi, to
         assert env["tweet"] == flatten_page(page)[0]
         assert env["tweet"]["geo"]["place"]["country_code"] == "US"  # the place expansion arrived inlined
 
-    dead = [json.loads(m.value()) for m in consume(kafka_bootstrap, dlq, 2)]
+    dead = [json.loads(m.value()) for m in drain_topic(kafka_bootstrap, dlq, 2)]
     assert sorted(d["reason"] for d in dead) == ["invalid json", "operational disconnect"]
     assert all(d["schema"] == "tweetpub-dlq/1" and d["source"] == "x" for d in dead)
     out, err = capfd.readouterr()
@@ -127,7 +95,7 @@ def test_cli_stream_equals_cli_record_then_replay(token: str, kafka_bootstrap: s
     assert res.exit_code == 0, res.output
 
     def tweets(topic: str) -> list[tuple[str, str, dict]]:
-        envs = [json.loads(m.value()) for m in consume(kafka_bootstrap, topic, 5)]
+        envs = [json.loads(m.value()) for m in drain_topic(kafka_bootstrap, topic, 5)]
         return sorted(((e["id"], e["dialect"], e["tweet"]) for e in envs), key=lambda t: t[0])
 
     live, replayed = tweets(stream_topic), tweets(replay_topic)

@@ -14,7 +14,9 @@ from tweetpub.live.lines import DEFAULT_MAX_LINE_BYTES, LongLine, bounded_lines
 from tweetpub.live.run import LiveOptions
 from tweetpub.live.stream import run_stream
 
-from .test_live_kafka import TAG, consume, producer_for
+from tests.kafkahelp import drain_topic, producer_for
+
+from .test_live_kafka import TAG
 
 
 def ours(n: int, **kw) -> Page:
@@ -47,9 +49,9 @@ def test_live_poison_pills_are_dead_letters_and_the_stream_goes_on(fake_api: Fak
                        progress=False)
     summary = run_stream(opts, producer=producer_for(kafka_bootstrap, topic, dlq))
     assert summary.delivered == 5 and summary.acked == 5 and summary.stopped_by == "limit"
-    ids = sorted(m.key().decode() for m in consume(kafka_bootstrap, topic, 5))
+    ids = sorted(m.key().decode() for m in drain_topic(kafka_bootstrap, topic, 5))
     assert ids == sorted(tweet_page(n)["data"]["id"] for n in range(1, 6))
-    dead = [json.loads(m.value()) for m in consume(kafka_bootstrap, dlq, 4)]
+    dead = [json.loads(m.value()) for m in drain_topic(kafka_bootstrap, dlq, 4)]
     assert sorted(d["reason"] for d in dead) == ["amplifying-page", "line-too-long", "lone-surrogate", "too-deep"]
     assert all(len(d["raw"]) <= 64 * 1024 for d in dead)
 
