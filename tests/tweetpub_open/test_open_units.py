@@ -141,7 +141,8 @@ def test_an_unreachable_source_fails_with_one_line() -> None:
     result = CliRunner().invoke(main, ["stream", "--source", "bluesky", "--dry-run",
                                        "--jetstream-url", f"ws://127.0.0.1:{port}"])
     assert result.exit_code == 1
-    errors = [line for line in result.output.splitlines() if "error" in line]
+    # the summary log line says "1 network errors"; the error lines are the ones in the CLI's error style
+    errors = [line for line in result.output.splitlines() if "error:" in line or "Traceback" in line]
     assert errors == [f"tweetpub: error: cannot reach Jetstream at ws://127.0.0.1:{port}: "
                       "ConnectionRefusedError: [Errno 111] Connection refused"]
 
