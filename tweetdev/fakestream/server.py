@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 import threading
 import time
 from collections import deque
@@ -11,6 +10,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tweetdev.fakehttp import FakeServer, StreamingHandler
 
 from .script import Block, Drop, End, Hold, KeepAlive, Page, Raw, Status, Step
 
@@ -27,7 +28,7 @@ class RecordedRequest:
     body: Any = None
 
 
-class FakeXApi:
+class FakeXApi(FakeServer):
     """The fake server. Use as a context manager; ``base_url`` is ``http://127.0.0.1:<port>``."""
 
     def __init__(self, token: str, *, max_rule_length: int = 512, max_rules: int = 25) -> None:
@@ -174,12 +175,7 @@ def _problem(title: str, detail: str, status: int | None = None) -> dict:
 
 
 def _make_handler(api: FakeXApi) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-            pass
-
+    class Handler(StreamingHandler):
         # plumbing
         def _send_json(self, code: int, obj: dict, headers: dict[str, str] | None = None) -> None:
             payload = json.dumps(obj).encode()
@@ -232,10 +228,6 @@ def _make_handler(api: FakeXApi) -> type[BaseHTTPRequestHandler]:
             self._send_json(code, out)
 
         # the stream
-        def _chunk(self, data: bytes) -> None:
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
-
         def _stream(self) -> None:
             with api.lock:
                 api.stream_connections += 1
@@ -256,18 +248,18 @@ def _make_handler(api: FakeXApi) -> type[BaseHTTPRequestHandler]:
                     if api.stopping.is_set():
                         break
                     if isinstance(step, Page):
-                        self._chunk(json.dumps(api.fill_matching(step)).encode() + b"\r\n")
+                        self.send_chunk(json.dumps(api.fill_matching(step)).encode() + b"\r\n")
                     elif isinstance(step, Raw):
-                        self._chunk(step.line + b"\r\n")
+                        self.send_chunk(step.line + b"\r\n")
                     elif isinstance(step, Block):
-                        self._chunk(step.data)
+                        self.send_chunk(step.data)
                     elif isinstance(step, KeepAlive):
                         for _ in range(step.count):
-                            self._chunk(b"\r\n")
+                            self.send_chunk(b"\r\n")
                     elif isinstance(step, Drop):
                         self.wfile.write(b"200\r\n{\"data\": {\"id\": \"")
                         self.wfile.flush()
-                        self._reset()
+                        self.cut()
                         return
                     elif isinstance(step, End):
                         break
@@ -286,18 +278,12 @@ def _make_handler(api: FakeXApi) -> type[BaseHTTPRequestHandler]:
             api.holding.set()
             try:
                 while time.monotonic() < deadline and not api.stopping.is_set():
-                    self._chunk(b"\r\n")
+                    self.send_chunk(b"\r\n")
                     time.sleep(step.interval)
             except OSError:
                 api.client_gone.set()
             self.close_connection = True
-            self._reset()
+            self.cut()
 
-        def _reset(self) -> None:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     return Handler

@@ -22,9 +22,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import zstandard
-from websockets.datastructures import Headers
 from websockets.http11 import Response
 from websockets.sync.server import Server, ServerConnection, serve
+
+from tweetdev.fakehttp import FakeServer
 
 POST = "app.bsky.feed.post"
 
@@ -75,7 +76,7 @@ def go_json(event: dict[str, Any]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-class FakeJetstream:
+class FakeJetstream(FakeServer):
     """Use as a context manager; ``url`` is ``ws://127.0.0.1:<port>``."""
 
     def __init__(self, *, start_us: int = 1_764_000_000_000_000, step_us: int = 1_000_000, delay: float = 0.0,
@@ -103,13 +104,6 @@ class FakeJetstream:
     @property
     def url(self) -> str:
         return f"ws://127.0.0.1:{self._port}"
-
-    def __enter__(self) -> "FakeJetstream":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def start(self) -> None:
         self.stopping.clear()

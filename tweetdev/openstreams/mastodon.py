@@ -12,7 +12,6 @@ server stops. ``restart()`` closes everything and listens again on the same port
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tweetdev.fakehttp import FakeServer, StreamingHandler
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def update(st: dict[str, Any]) -> Event:
     return Event("update", json.dumps(st, ensure_ascii=False, separators=(",", ":")))
 
 
-class FakeMastodon:
+class FakeMastodon(FakeServer):
     """Use as a context manager; ``url`` is ``http://127.0.0.1:<port>``."""
 
     def __init__(self, token: str, *, port: int = 0, heartbeat: float = 0.5) -> None:
@@ -102,13 +103,6 @@ class FakeMastodon:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._port}"
-
-    def __enter__(self) -> "FakeMastodon":
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def start(self) -> None:
         self.stopping.clear()
@@ -141,12 +135,7 @@ class FakeMastodon:
 
 
 def _handler(api: FakeMastodon) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
+    class Handler(StreamingHandler):
         def _json(self, code: int, obj: dict) -> None:
             body = json.dumps(obj).encode()
             self.send_response(code)
@@ -154,10 +143,6 @@ def _handler(api: FakeMastodon) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-
-        def _chunk(self, data: bytes) -> None:
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
@@ -190,20 +175,20 @@ def _handler(api: FakeMastodon) -> type[BaseHTTPRequestHandler]:
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             try:
-                self._chunk(b":)\n")
+                self.send_chunk(b":)\n")
                 for step in steps:
                     if api.stopping.is_set():
-                        return self._drop()
+                        return self.cut()
                     if isinstance(step, Event):
-                        self._chunk(f"event: {step.name}\ndata: {step.data}\n\n".encode("utf-8"))
+                        self.send_chunk(f"event: {step.name}\ndata: {step.data}\n\n".encode("utf-8"))
                     elif isinstance(step, Heartbeat):
-                        self._chunk(b":thump\n")
+                        self.send_chunk(b":thump\n")
                     elif isinstance(step, RawBytes):
-                        self._chunk(step.data)
+                        self.send_chunk(step.data)
                     elif isinstance(step, Pause):
                         time.sleep(step.seconds)
                     elif isinstance(step, DropConn):
-                        return self._drop()
+                        return self.cut()
                     elif isinstance(step, EndStream):
                         self.wfile.write(b"0\r\n\r\n")
                         self.wfile.flush()
@@ -212,16 +197,10 @@ def _handler(api: FakeMastodon) -> type[BaseHTTPRequestHandler]:
                 with api.lock:
                     api.holding[stream] += 1
                 while not api.stopping.wait(api.heartbeat):  # hold: heartbeats until either side leaves
-                    self._chunk(b":thump\n")
-                self._drop()
+                    self.send_chunk(b":thump\n")
+                self.cut()
             except OSError:
                 self.close_connection = True
 
-        def _drop(self) -> None:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     return Handler
