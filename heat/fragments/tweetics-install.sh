@@ -10,7 +10,9 @@ pip_args=(--quiet --no-cache-dir)
 if [ -n "$PIP_INDEX_URL" ]; then
     pip_args+=(--index-url "$PIP_INDEX_URL")
 fi
-/opt/tweetics/venv/bin/pip install "${pip_args[@]}" "$TWEETICS_PACKAGE"
+# The wheel from tweetics_wheel_url (built from this repository; tweetics-suite is not on PyPI);
+# its dependencies come from PyPI or PIP_INDEX_URL.
+/opt/tweetics/venv/bin/pip install "${pip_args[@]}" "$TWEETICS_WHEEL_URL"
 /opt/tweetics/venv/bin/tweetics --help >/dev/null
 # `tweetics submit` (the driver, run as user spark) zips the job's packages into TWEETICS_CACHE_DIR.
 install -d -o spark -g spark /var/cache/tweetics

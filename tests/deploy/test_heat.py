@@ -212,8 +212,11 @@ def test_required_parameters_without_defaults_are_deliberate() -> None:
     """Top-level templates need nothing but what the README asks the user for."""
     for tpl_name in sorted({t for tpls in USED_WITH.values() for t in tpls}):
         required = {p for p, spec in template(tpl_name).get("parameters", {}).items() if "default" not in spec}
-        # Kafka on VMs is SASL_SSL: its CA and the client password are the user's to give (heat/README.md).
-        expected = {"tweetics-job.yaml": {"kafka_bootstrap_servers", "kafka_ca_cert", "kafka_client_password"},
+        # Kafka on VMs is SASL_SSL: its CA and the client password are the user's to give (heat/README.md);
+        # so is the URL of the wheel they built and host (tweetics-suite is not on PyPI).
+        expected = {"tweetics-job.yaml": {"kafka_bootstrap_servers", "kafka_ca_cert", "kafka_client_password",
+                                          "tweetics_wheel_url"},
+                    "spark-cluster.yaml": {"tweetics_wheel_url"},
                     "kafka-vms.yaml": {"kafka_ca_cert", "kafka_ca_key", "kafka_client_password"}}.get(tpl_name, set())
         for env_name, tpls in USED_WITH.items():
             if tpl_name in tpls:

@@ -204,7 +204,7 @@ def test_heat_agrees(settings) -> None:
         "hdfs_checkpoint_path": s["HDFS_CHECKPOINT_PATH"], "cluster_id": _k8s_cluster_id(),
         "master_url": f"spark://{s['SPARK_MASTER_IP']}:{s['SPARK_MASTER_PORT']}",
         "hdfs_url": f"hdfs://{s['HDFS_NAMENODE_IP']}:{s['HDFS_NAMENODE_RPC_PORT']}",
-        "spark_kafka_jars": ",".join(jars), "tweetics_package": f"tweetics-suite=={s['APP_VERSION']}",
+        "spark_kafka_jars": ",".join(jars),
     }
     seen = set()
     sources = [(t, _defaults(t)) for t in TEMPLATES] + \
