@@ -72,7 +72,7 @@ def submit(ctx: click.Context, master: str, deploy_mode: str | None, packages: s
     \b
     tweetics submit --master spark://127.0.0.1:7077 --executor-memory 1g \\
       --bootstrap-servers 127.0.0.1:9092 --topic tweets \\
-      --output hdfs://127.0.0.1:8020/tweetics --checkpoint hdfs://127.0.0.1:8020/checkpoints/tweetics
+      --output hdfs://127.0.0.1:8020/tweetics --checkpoint hdfs://127.0.0.1:8020/tweetics-checkpoints
     """
     from tweetics import job
 

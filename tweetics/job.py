@@ -6,7 +6,7 @@ Run it with the Kafka connector jars (``tweetics submit ...`` builds this line f
       --jars spark-sql-kafka-0-10_2.13-4.0.0.jar,spark-token-provider-kafka-0-10_2.13-4.0.0.jar,kafka-clients-3.9.0.jar,commons-pool2-2.12.0.jar \\
       --py-files tweetics.zip \\
       tweetics/job.py --bootstrap-servers 127.0.0.1:9092 --topic tweets \\
-        --output hdfs://127.0.0.1:8020/tweetics --checkpoint hdfs://127.0.0.1:8020/checkpoints/tweetics \\
+        --output hdfs://127.0.0.1:8020/tweetics --checkpoint hdfs://127.0.0.1:8020/tweetics-checkpoints \\
         [--window "1 minute"] [--slide "10 seconds"] [--watermark "2 minutes"] [--trigger "5 seconds"] \\
         [--starting-offsets earliest] [--available-now]
 
@@ -80,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="compact an open hour partition once it holds this many batch files (default 60)")
     p.add_argument("--retention", default="7 days", help="drop hour partitions older than this (default 7 days)")
     p.add_argument("--fail-on-data-loss", action="store_true",
-                   help="stop when Kafka offsets vanished (retention) instead of skipping ahead; without it the "
-                        "skipped offsets are counted as lost_offsets in the metrics")
+                   help="stop when Kafka offsets vanished (retention) or a new checkpoint's first batch would skip "
+                        "offsets (--starting-offsets latest on a topic with records) instead of skipping ahead; "
+                        "without it they are counted as lost_offsets (skipped_offsets) in the metrics")
     p.add_argument("--max-restarts", type=int, default=env("TWEETICS_MAX_RESTARTS", "10"),
                    help="restart a failed query from its checkpoint up to this many times in a row, with backoff "
                         "(HDFS or Kafka briefly gone); 0 = fail at once  [env var: TWEETICS_MAX_RESTARTS; "
@@ -264,10 +265,29 @@ def build_query(spark: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     spark.streams.addListener(listener)
     stream = (counts.writeStream.queryName("tweetics").outputMode("update")
               .option("checkpointLocation", args.checkpoint)
-              .foreachBatch(writer))
+              .foreachBatch(_refuse_skipped_offsets(args, writer) if args.fail_on_data_loss else writer))
     stream = stream.trigger(availableNow=True) if args.available_now else \
         stream.trigger(processingTime=spark_interval(args.trigger_ms))
     return stream.start(), writer, listener
+
+
+def _refuse_skipped_offsets(args: argparse.Namespace, writer: Any) -> Any:
+    """The writer, preceded on a new checkpoint's first batch by the --fail-on-data-loss check: offsets below
+    where that batch starts (--starting-offsets latest on a topic with records, or records retention deleted
+    first) would be skipped for good. Spark's failOnDataLoss never sees those; this stops before any output."""
+    from tweetics.listener import skipped_offsets
+    from tweetics.sinks import initial_offsets
+
+    def sink(batch: Any, batch_id: int) -> None:
+        if batch_id == 0:
+            skipped = skipped_offsets(initial_offsets(writer.ckpt))
+            if skipped:
+                args.data_loss = (f"--fail-on-data-loss: the first batch would skip {skipped} offsets of {args.topic} "
+                                  f"(--starting-offsets {args.starting_offsets}, or records deleted by retention)")
+                raise RuntimeError(args.data_loss)
+        writer(batch, batch_id)
+
+    return sink
 
 
 def run_supervised(spark: Any, args: argparse.Namespace) -> tuple[Any, Any]:
@@ -301,6 +321,8 @@ def run_supervised(spark: Any, args: argparse.Namespace) -> tuple[Any, Any]:
             query.awaitTermination()
             return query, (writer, listener)
         except (StreamingQueryException, Py4JError, OSError) as exc:
+            if getattr(args, "data_loss", None):  # a restart would meet the same offsets: not an outage
+                raise TweeticsError(args.data_loss) from exc
             if stopping:
                 raise
             progressed = listener is not None and listener.last_batch_id is not None
@@ -340,11 +362,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         totals = listener.totals
         unknown = totals.get("late_unknown_batches", 0)
         logger.info("done: %d records, %d counted, %d malformed, %d non-tweet, %d missing fields, "
-                    "%d implausible time, %d late tweets%s, %d lost offsets",
+                    "%d implausible time, %d late tweets%s, %d lost offsets (%d skipped before the first batch)",
                     totals.get("input_rows", 0), totals.get("valid", 0), totals.get("malformed", 0),
                     totals.get("non_tweet", 0), totals.get("missing_fields", 0), totals.get("implausible_time", 0),
                     totals.get("late", 0), f" (and late tweets of {unknown} batches not recounted)" if unknown else "",
-                    totals.get("lost_offsets", 0))
+                    totals.get("lost_offsets", 0), totals.get("skipped_offsets", 0))
         return 0
     except TweeticsError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
