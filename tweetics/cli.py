@@ -98,9 +98,10 @@ def submit(ctx: click.Context, master: str, deploy_mode: str | None, packages: s
 
 @main.command()
 @click.argument("output")
-@click.option("--since", help="only windows starting at/after this: ISO-8601 time or an age like 2h")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--final-only", is_flag=True, help="only windows the watermark has closed")
+@click.option("--since", help="Only windows starting at/after this: ISO-8601 time or an age like 2h.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="Output format: CSV with a header, or one JSON object per line.")
+@click.option("--final-only", is_flag=True, help="Only windows the watermark has closed.")
 @click.option("--webhdfs-url", envvar="TWEETICS_WEBHDFS_URL", metavar="URL",
               help="WebHDFS base for hdfs:// outputs, http(s)://HOST:PORT [default: http://HOST:9870].")
 @_clean_errors
