@@ -33,6 +33,7 @@ _STANDARD = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", Non
     "message", "asctime", "taskName"}
 
 F = TypeVar("F", bound=Callable[..., Any])
+_current = "text"
 
 
 def utc_time(created: float) -> str:
@@ -84,14 +85,21 @@ def setup_logging(level: int | str, fmt: str = "text", stream: IO[str] | None = 
 
     Returns the handler (a server's own loggers, e.g. gunicorn's, can use its formatter).
     """
+    global _current
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(formatter(fmt))
+    _current = fmt
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
     return handler
+
+
+def current_format() -> str:
+    """The format :func:`setup_logging` last set (a server's own loggers, e.g. gunicorn's, follow it)."""
+    return _current
 
 
 def env_format(program: str, default: str = "text") -> str:

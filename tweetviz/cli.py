@@ -41,11 +41,9 @@ def _overrides(**values: Any) -> dict[str, Any]:
               help="Logging threshold (to stderr).")
 @log_format_option("tweetviz")
 @version_option("tweetviz")
-@click.pass_context
-def main(ctx: click.Context, log_level: str, log_format: str) -> None:
+def main(log_level: str, log_format: str) -> None:
     """Tweetviz: a live tag cloud of TweeTics' hashtag counts in HDFS."""
     _logging(log_level, log_format)
-    ctx.obj = {"log_format": log_format.lower()}  # serve hands it to gunicorn's own loggers
 
 
 @main.command()
@@ -89,8 +87,7 @@ def serve(data: str, host: str, port: int, server: str, workers: int, threads: i
         if "TWEETVIZ_MAX_STREAMS" not in os.environ:
             # Each live page holds a thread: keep half the pool for API calls; past that pages poll.
             settings["MAX_STREAMS"] = max(1, threads // 2)
-        run_gunicorn(lambda: create_app(settings), host, port, workers, threads,
-                     (click.get_current_context().obj or {}).get("log_format", "text"))
+        run_gunicorn(lambda: create_app(settings), host, port, workers, threads)
 
 
 @main.command()

@@ -56,7 +56,7 @@ def logger_class(log_format: str) -> type:
 
 
 def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: int, threads: int,
-                 log_format: str = "text") -> None:
+                 log_format: str | None = None) -> None:
     """Serve with gunicorn's gthread workers; ``factory`` runs in each worker after the fork.
 
     gthread gives every SSE stream its own thread and keeps API connections alive; the streams
@@ -66,9 +66,16 @@ def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: in
     """
     from gunicorn.app.base import BaseApplication
 
+    from tweetcontract.logformat import current_format
+
     from .metrics import child_exit, cleanup, prepare_multiprocess
 
-    shared = prepare_multiprocess()  # the workers' counters in shared files: any worker's /metrics has them all
+    made: list[str | None] = []
+
+    def on_starting(_arbiter: Any) -> None:
+        # In the arbiter, before the first fork: the workers' counters go to shared files, so any worker's
+        # /metrics has them all (a hook, so nothing changes in a process that only builds the application).
+        made.append(prepare_multiprocess())
 
     class _App(BaseApplication):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -82,8 +89,10 @@ def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: in
                 "keepalive": 5,
                 "accesslog": "-",  # to stderr, like every log line of the suite
                 "errorlog": "-",
-                "logger_class": logger_class(log_format),
+                "logger_class": logger_class(log_format or current_format()),
+                "on_starting": on_starting,
                 "child_exit": child_exit,
+                "on_exit": lambda _arbiter: made and cleanup(made[0]),
                 "preload_app": False,  # the refresher thread must start inside each worker
                 # gunicorn >= 25.1 opens a control socket under $HOME by default: nothing here uses it,
                 # a read-only container cannot create it, and two servers on one machine would share it.
@@ -100,10 +109,7 @@ def run_gunicorn(factory: Callable[[], Flask], host: str, port: int, workers: in
         def load(self) -> Flask:
             return factory()
 
-    try:
-        _App().run()
-    finally:
-        cleanup(shared)
+    _App().run()
 
 
 def run_dev(app: Flask, host: str, port: int) -> None:
