@@ -20,6 +20,7 @@ from .fontmetrics import cloud_font
 LINE_EM = 1.2    # box height: the font's ascent+descent (1.164 em for DejaVu Sans) plus a little
 CELL = 4         # occupancy grid resolution in px
 MARK_GAP = " "   # between a word and its trend mark (the mark is laid out with the word)
+MARK_SCALE = 0.6  # the mark's font size relative to the word's (static/app.css: .word .mark)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +76,10 @@ def text_width(text: str, size: float) -> float:
     return cloud_font().width(text) * size
 
 
-def label(word: CloudWord) -> str:
-    """What is drawn and measured: the word, then its trend mark."""
-    return word.text + MARK_GAP + word.mark if word.mark else word.text
+def label_width(word: CloudWord, size: float) -> float:
+    """Width of what is drawn: the word, then its trend mark in a smaller size."""
+    width = text_width(word.text, size)
+    return width + text_width(MARK_GAP + word.mark, size * MARK_SCALE) if word.mark else width
 
 
 def is_vertical(key: str) -> bool:
@@ -105,7 +107,7 @@ def fit_sizes(words: Sequence[CloudWord], sizes: Sequence[float], width: int, he
     """
     if not sizes:
         return []
-    area = sum((text_width(label(w), s) + 2 * padding) * (LINE_EM * s + 2 * padding)
+    area = sum((label_width(w, s) + 2 * padding) * (LINE_EM * s + 2 * padding)
                for w, s in zip(words, sizes))
     factor = min(1.0, math.sqrt(density * width * height / area)) if area else 1.0
     # Whole pixels and a coarse factor: a small change in counts leaves most sizes, and so most
@@ -114,7 +116,7 @@ def fit_sizes(words: Sequence[CloudWord], sizes: Sequence[float], width: int, he
     out = []
     for word, size in zip(words, sizes):
         # A very long word is capped on its own (to 90% of the width) rather than shrinking all.
-        widest = 0.9 * min(width, height if vertical else width) / max(text_width(label(word), 1.0), 1e-9)
+        widest = 0.9 * min(width, height if vertical else width) / max(label_width(word, 1.0), 1e-9)
         out.append(float(max(min_size, math.floor(min(size * factor, widest)))))
     return out
 
@@ -239,7 +241,7 @@ def layout_cloud(words: Sequence[CloudWord], width: int = 960, height: int = 480
     boxes: dict[str, tuple[float, float]] = {}
     # Pass 1: words that still fit where they were stay put, before any newcomer takes room.
     for word, size in zip(ordered, sizes):
-        w, h = text_width(label(word), size) + 2 * padding, LINE_EM * size + 2 * padding
+        w, h = label_width(word, size) + 2 * padding, LINE_EM * size + 2 * padding
         if word.key in turned:
             w, h = h, w
         boxes[word.key] = (w, h)

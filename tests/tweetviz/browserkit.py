@@ -89,6 +89,9 @@ def site(tmp_path) -> Iterator[Site]:
 def new_page(browser, **options: Any):
     context = browser.new_context(**{"viewport": {"width": 1280, "height": 1100}, **options})
     page = context.new_page()
+    # A busy 2-core machine (CI, or helpers sharing it) can take long to parse plotly.js on a load.
+    page.set_default_navigation_timeout(120_000)
+    page.set_default_timeout(30_000)
     page.add_init_script(WATCH)
     page.errors = []
     page.on("pageerror", lambda exc: page.errors.append(str(exc)))
