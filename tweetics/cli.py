@@ -39,7 +39,8 @@ def main(verbose: bool, log_format: str) -> None:
 @click.option("--deploy-mode", type=click.Choice(["client", "cluster"]), envvar="TWEETICS_DEPLOY_MODE",
               help="Where the driver runs [default: client]. cluster on spark://: the driver runs on a worker "
                    "(through Spark's PythonRunner, as spark-submit itself refuses .py files there), so this "
-                   "interpreter, the job and its zip must exist at the same paths on the workers.")
+                   "interpreter, the job and its zip (and --jars) must exist at the same paths on the workers; "
+                   "--packages is refused there.")
 @click.option("--packages", envvar="TWEETICS_PACKAGES", metavar="GROUP:ARTIFACT:VERSION[,...]",
               help=f"Maven coordinates spark-submit resolves (Ivy, Maven Central); the Kafka connector "
                    f"({builder.CONNECTOR_PACKAGE}) is added, so no local jars are needed.")

@@ -30,6 +30,12 @@ CONNECTOR_JARS = (f"spark-sql-kafka-0-10_{SCALA_BINARY}-{SPARK_VERSION}.jar",
 #: What spark-submit --packages resolves (with its dependencies) instead of the local jars.
 CONNECTOR_PACKAGE = f"org.apache.spark:spark-sql-kafka-0-10_{SCALA_BINARY}:{SPARK_VERSION}"
 DEFAULT_JAR_DIR = REPO / ".cache" / "jars" / "spark-kafka"
+#: The connector's transitive dependencies that every Spark 4 distribution ships in its jars/ folder: --packages
+#: leaves them out (spark-submit --exclude-packages), so it fetches and ships the same four jars as --jars
+#: instead of 60 MB more and second copies of Hadoop's client and Scala classes on the classpath.
+SPARK_PROVIDED = ("org.apache.hadoop:hadoop-client-runtime", "org.apache.hadoop:hadoop-client-api",
+                  "org.scala-lang.modules:scala-parallel-collections_2.13", "org.lz4:lz4-java",
+                  "org.xerial.snappy:snappy-java", "org.slf4j:slf4j-api", "com.google.code.findbugs:jsr305")
 PACKAGES = ("tweetcontract", "tweetics")  # the job and the ground-floor contract it imports, nothing else
 #: spark-submit's options that take no value (SparkSubmitOptionParser's switches); every other one takes one.
 SPARK_SWITCHES = frozenset({"--supervise", "--verbose", "-v", "--version", "--usage-error"})
@@ -158,6 +164,8 @@ def build_command(job_args: Sequence[str], *, master: str, jars: str | None = No
     if packages is not None:
         # spark-submit resolves the connector and its dependencies from Maven Central (Ivy): no local jars.
         cmd += ["--packages", with_connector(packages)]
+        if not any(arg.split("=", 1)[0] == "--exclude-packages" for arg in spark_args):
+            cmd += ["--exclude-packages", ",".join(SPARK_PROVIDED)]
         if jars:
             cmd += ["--jars", jars]
     else:
@@ -169,6 +177,11 @@ def build_command(job_args: Sequence[str], *, master: str, jars: str | None = No
     # runs that same class on a worker when it is the main class of a jar. The paths (this interpreter,
     # job.py, the zip) must exist on the workers: the same install on every node, as heat/ does.
     standalone_cluster = deploy_mode == "cluster" and master.startswith("spark://")
+    if standalone_cluster and packages is not None:
+        # Measured: the driver resolves the coordinates for itself only; the executors never get the jars.
+        raise UsageError("--packages does not reach the executors in cluster mode on a standalone master (Spark "
+                         "resolves it for the driver only): give --jars (the same paths on every node) or use "
+                         "--deploy-mode client")
     if standalone_cluster:
         cmd += ["--class", "org.apache.spark.deploy.PythonRunner"]
         given = {item.split("=", 1)[0] for item in conf}

@@ -105,7 +105,8 @@ def test_split_routes_job_flags_and_spark_flags():
 
 
 def test_cluster_mode_on_standalone_runs_pythonrunner_from_a_jar(tmp_path):
-    env = {**os.environ, "TWEETICS_BOOTSTRAP_SERVERS": "k:9092", "TWEETICS_JARS": ""}
+    (tmp_path / "connector.jar").write_bytes(b"")
+    env = {**os.environ, "TWEETICS_BOOTSTRAP_SERVERS": "k:9092", "TWEETICS_JARS": str(tmp_path / "connector.jar")}
     result = _tweetics("submit", "--dry-run", "--master", "spark://127.0.0.1:7077", "--deploy-mode", "cluster",
                        "--output", "/tmp/o", "--checkpoint", "/tmp/c", env=env)
     assert result.returncode == 0, result.stderr
@@ -118,6 +119,11 @@ def test_cluster_mode_on_standalone_runs_pythonrunner_from_a_jar(tmp_path):
     tail = argv[jar_at + 3:]
     assert tail[:4] == ["--output", "/tmp/o", "--checkpoint", "/tmp/c"]
     assert tail[tail.index("--bootstrap-servers") + 1] == "k:9092"
+    # --packages never reaches the executors there (Spark resolves it for the driver only): refused in one line
+    refused = _tweetics("submit", "--dry-run", "--master", "spark://127.0.0.1:7077", "--deploy-mode", "cluster",
+                        "--packages", "", "--output", "/tmp/o", "--checkpoint", "/tmp/c", env=env)
+    assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1
+    assert refused.stderr.startswith("tweetics: error: --packages does not reach the executors")
 
 
 def test_usage_errors_and_version_are_one_line():

@@ -56,36 +56,59 @@ def standalone(tmp_path_factory) -> tuple[str, Path]:
             procs.stop(f"Spark {role}", spark.pid_file(stack_dir, role), stack_dir)
 
 
-def test_cluster_mode_on_standalone_with_packages(standalone, stack_env, kafka_topic, hdfs_url, webhdfs_url,
-                                                  hdfs_path):
+def _submit(master: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tweetics", "submit", "--master", master, *args], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=900)
+
+
+def _job_args(topic: str, out: str, ckpt: str) -> list[str]:
+    return ["--topic", topic, "--output", out, "--checkpoint", ckpt, "--starting-offsets", "earliest",
+            "--shuffle-partitions", "2", "--available-now"]
+
+
+def test_cluster_mode_on_standalone(standalone, stack_env, kafka_topic, hdfs_url, webhdfs_url, hdfs_path):
     master, work = standalone
     env = _env(stack_env)
-    for name in ("TWEETICS_JARS", "SPARK_KAFKA_JARS"):
-        env.pop(name, None)
     env["TWEETICS_BOOTSTRAP_SERVERS"] = env["KAFKA_BOOTSTRAP_SERVERS"]  # the driver on the worker gets it as a flag
     topic = kafka_topic(partitions=2)
     tweets = list(tweetgen.generate(300, T0, 5 * MIN, seed=33))
     _produce(env["KAFKA_BOOTSTRAP_SERVERS"], topic, tweets)
-    out, ckpt = f"{hdfs_url}{hdfs_path}/out", f"{hdfs_url}{hdfs_path}/ckpt"
-    ivy = Path.home() / ".cache" / "tweetics" / "ivy" / "4.0.0"  # Ivy's downloads, outside the repo, by version
-    cmd = [sys.executable, "-m", "tweetics", "submit", "--master", master, "--deploy-mode", "cluster",
-           "--packages", "org.apache.spark:spark-sql-kafka-0-10_2.13:4.0.0",  # resolved by Ivy: no local jars
-           "--executor-memory", "512m", "--driver-memory", "512m", "--name", "tweetics-cluster-test",
-           "--total-executor-cores", "1", "--conf", f"spark.jars.ivy={ivy}",
-           "--conf", "spark.standalone.submit.waitAppCompletion=true", "--conf", "spark.ui.enabled=false",
-           "--topic", topic, "--output", out, "--checkpoint", ckpt, "--starting-offsets", "earliest",
-           "--shuffle-partitions", "2", "--available-now"]
-    dry = subprocess.run([*cmd, "--dry-run"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    out, ckpt = f"{hdfs_url}{hdfs_path}/cluster/out", f"{hdfs_url}{hdfs_path}/cluster/ckpt"
+    spark_opts = ["--deploy-mode", "cluster", "--executor-memory", "512m", "--driver-memory", "512m",
+                  "--name", "tweetics-cluster-test", "--total-executor-cores", "1",
+                  "--conf", "spark.standalone.submit.waitAppCompletion=true", "--conf", "spark.ui.enabled=false"]
+    dry = _submit(master, env, *spark_opts, *_job_args(topic, out, ckpt), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "--class org.apache.spark.deploy.PythonRunner" in dry.stdout and "--name tweetics-cluster-test" in dry.stdout
-    assert "--packages org.apache.spark:spark-sql-kafka-0-10_2.13:4.0.0" in dry.stdout
     assert "--bootstrap-servers " + env["KAFKA_BOOTSTRAP_SERVERS"] in dry.stdout
-    assert "--jars" not in dry.stdout and ".cache/jars" not in dry.stdout
 
-    result = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    result = _submit(master, env, *spark_opts, *_job_args(topic, out, ckpt))
     assert result.returncode == 0, result.stderr[-3000:]
-    assert list(work.glob("driver-*/stderr")), "no driver ran on the worker"  # cluster mode: not here
+    drivers = list(work.glob("driver-*/stderr"))
+    assert drivers, "no driver ran on the worker"  # cluster mode: the driver was not this process
     assert _counts(out, webhdfs_url) == reference.window_counts(tweets, 60)
+
+
+def test_packages_resolve_the_connector_without_local_jars(standalone, stack_env, kafka_topic, hdfs_url,
+                                                           webhdfs_url, hdfs_path):
+    master, _ = standalone
+    env = _env(stack_env)
+    topic = kafka_topic(partitions=2)
+    tweets = list(tweetgen.generate(200, T0, 3 * MIN, seed=34))
+    _produce(env["KAFKA_BOOTSTRAP_SERVERS"], topic, tweets)
+    out, ckpt = f"{hdfs_url}{hdfs_path}/packages/out", f"{hdfs_url}{hdfs_path}/packages/ckpt"
+    ivy = Path.home() / ".cache" / "tweetics" / "ivy" / "4.0.0"  # Ivy's downloads, outside the repo, by version
+    args = ["--packages", "org.apache.spark:spark-sql-kafka-0-10_2.13:4.0.0", "--conf", f"spark.jars.ivy={ivy}",
+            "--executor-memory", "512m", "--total-executor-cores", "1", "--conf", "spark.ui.enabled=false",
+            "--bootstrap-server", env["KAFKA_BOOTSTRAP_SERVERS"], *_job_args(topic, out, ckpt)]
+    dry = _submit(master, env, *args, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "--jars" not in dry.stdout and ".cache/jars" not in dry.stdout  # no local connector jars
+    result = _submit(master, env, *args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert _counts(out, webhdfs_url) == reference.window_counts(tweets, 60)
+    refused = _submit(master, env, "--deploy-mode", "cluster", *args, "--dry-run")
+    assert refused.returncode == 2 and refused.stderr.startswith("tweetics: error: --packages does not reach")
 
 
 def test_local_master_refuses_cluster_mode_in_one_line():
