@@ -1,6 +1,7 @@
 """Session fixtures: real Kafka, HDFS and Spark for the integration tests (see tweetdev/services.py for the order)."""
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Callable, Iterator
 
@@ -42,12 +43,28 @@ def spark_master(stack_env: dict[str, str]) -> str:
     return stack_env["SPARK_MASTER"]
 
 
+@pytest.fixture(scope="session")
+def kafka_settings(stack_env: dict[str, str]) -> dict[str, str]:
+    """The Kafka client settings (librdkafka names) of ``KAFKA_CONFIG_FILE``: a secured stack's client.properties
+    (``make up SECURE=1`` writes it into .stack/env), else none. Every client a test makes adds them."""
+    from tweetpub.kafkaconf import read_properties
+
+    path = stack_env.get("KAFKA_CONFIG_FILE") or os.environ.get("KAFKA_CONFIG_FILE")
+    return read_properties(path) if path else {}
+
+
+@pytest.fixture(scope="session")
+def kafka_client(kafka_bootstrap: str, kafka_settings: dict[str, str]) -> dict[str, str]:
+    """``bootstrap.servers`` plus :func:`kafka_settings`: the base configuration of any confluent_kafka client."""
+    return {"bootstrap.servers": kafka_bootstrap, **kafka_settings}
+
+
 @pytest.fixture
-def kafka_topic(kafka_bootstrap: str) -> Iterator[Callable[..., str]]:
+def kafka_topic(kafka_client: dict[str, str]) -> Iterator[Callable[..., str]]:
     """Factory: kafka_topic(partitions=1) creates a fresh uniquely named topic; all are deleted afterwards."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
-    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    admin = AdminClient(dict(kafka_client))
     made: list[str] = []
 
     def make(partitions: int = 1, replication: int = 1, name: str | None = None) -> str:

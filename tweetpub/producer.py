@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import time
 import zlib
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -98,7 +99,7 @@ class TweetProducer:
         self.limits: dict[str, int] = {}
         #: (source, line) of a record for its dead letter; replay maps its ``tp-pos`` header to the file line.
         self.origin: Callable[[bytes | None, list[tuple[str, bytes]] | None], tuple[str, int]] = _default_origin
-        self._failures: list[tuple[KafkaError, Any]] = []
+        self._failures: list[tuple[KafkaError, Any, list[tuple[str, bytes]] | None]] = []
         #: With :meth:`track`: the settled prefix of the records carrying a position header.
         self.settled: SettledPrefix | None = None
         self._pos_header = self._done_header = ""
@@ -125,26 +126,29 @@ class TweetProducer:
                 return value
         return None
 
-    def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
+    def _on_delivery(self, headers: list[tuple[str, bytes]] | None, err: KafkaError | None, msg: Any) -> None:
+        # ``headers`` as sent: a failed delivery report carries none (msg.headers() is None), and the retry or
+        # dead letter needs them (tp-pos: the line it came from, the settled prefix of --resume).
         topic = msg.topic()
         if err is None:
             self.stats.acked[topic] = self.stats.acked.get(topic, 0) + 1
             self.stats.acked_bytes[topic] = self.stats.acked_bytes.get(topic, 0) + len(msg)
             if self.settled is not None:
-                pos = self._pos(msg.headers())
+                pos = self._pos(headers)
                 if pos is not None:
                     self.settled.outcome(pos)
         else:
             # Handled after the poll returns (producing from inside librdkafka's callback is avoided).
-            self._failures.append((err, msg))
+            self._failures.append((err, msg, headers))
 
     def _settle(self) -> None:
         """Retry or dead-letter the deliveries that failed since the last call."""
+        refit = False
         while self._failures:
-            err, msg = self._failures.pop(0)
+            err, msg, sent = self._failures.pop(0)
             topic, key, value = msg.topic(), msg.key(), msg.value() or b""
             # a later attempt is stamped afresh, and marked late: it lands after newer records
-            headers = [(k, v) for k, v in msg.headers() or () if k not in (self._done_header, LATE_HEADER)]
+            headers = [(k, v) for k, v in sent or () if k not in (self._done_header, LATE_HEADER)]
             headers.append((LATE_HEADER, b"1"))
             pos = self._pos(headers) if self.settled is not None else None
             self.stats.last_error = err.str()
@@ -155,14 +159,23 @@ class TweetProducer:
                     self.settled.outcome(pos, lost=True)  # type: ignore[union-attr]
                 continue
             ident = (topic, id(msg)) if key is None else (topic, hash((key, value)))
-            if err.code() != KafkaError.MSG_SIZE_TOO_LARGE and ident not in self._retried:
+            too_large = err.code() == KafkaError.MSG_SIZE_TOO_LARGE
+            if too_large and not refit:
+                # The broker refused a whole batch over the topic's limit (lowered since ensure_topics, or never
+                # readable): learn the limit again and shrink the batches, so the records that only shared a
+                # batch with a big one are sent again instead of being dead-lettered with it.
+                refit = True
+                self._fit_record_limit([topic])
+            if too_large and self._fits(topic, key, value, headers):
+                too_large = False  # refused for the company it kept: the one retry below
+            if not too_large and ident not in self._retried:
                 self._retried.add(ident)
                 self.stats.retried += 1
                 logger.warning("delivery to %s failed (%s): sending it again", topic, err.str())
                 self._send(topic, key or b"", value, headers)
             else:
                 self._retried.discard(ident)
-                reason = "record-too-large" if err.code() == KafkaError.MSG_SIZE_TOO_LARGE else \
+                reason = "record-too-large" if too_large or err.code() == KafkaError.MSG_SIZE_TOO_LARGE else \
                     f"delivery-failed:{err.name().lower()}"
                 logger.warning("delivery to %s failed (%s): dead-lettered as %s", topic, err.str(), reason)
                 self._redirect(reason, key, value, headers)
@@ -233,8 +246,9 @@ class TweetProducer:
         """Learn each topic's ``max.message.bytes`` and keep batches under the smallest.
 
         The brokers refuse a whole batch over the limit, so with a topic limit below ``batch.size``
-        innocent records would fail beside a big one: the producer (nothing sent yet) is rebuilt with a
-        ``batch.size`` that fits. A single record over its topic's limit is caught in :meth:`_send`.
+        innocent records would fail beside a big one: the producer is flushed and rebuilt with a
+        ``batch.size`` that fits (at start, or mid-run after the broker refused a batch for its size: the
+        limit was lowered meanwhile). A single record over its topic's limit is caught in :meth:`_send`.
         """
         try:
             futures = self._admin.describe_configs([ConfigResource("topic", t) for t in topics],
@@ -254,7 +268,9 @@ class TweetProducer:
             return
         cfg = dict(self._config)
         cfg["batch.size"] = max(1, smallest - _BATCH_OVERHEAD)
-        self._producer.flush(self.timeout)
+        if self._producer.flush(self.timeout):  # records still in flight: never drop the producer holding them
+            logger.warning("could not shrink batch.size to the topic limit: records still in flight")
+            return
         self._producer = Producer(cfg)
         self._config = cfg
         logger.info("topic limit %d bytes: batch.size %d", smallest, cfg["batch.size"])
@@ -296,16 +312,15 @@ class TweetProducer:
         if self._fatal:
             raise DeliveryError(f"Kafka producer failed: {self._fatal}")
         partition = partition_for(key, self.partitions[topic])
-        limit = self.limits.get(topic)
-        if limit is not None and len(value) + len(key) + _BATCH_OVERHEAD + \
-                sum(len(k) + len(v) for k, v in headers or ()) > limit:
-            self._too_large(topic, key, value, headers, f"{len(value)} bytes, the topic takes {limit}")
+        if not self._fits(topic, key, value, headers):
+            self._too_large(topic, key, value, headers, f"{len(value)} bytes, the topic takes {self.limits[topic]}")
             return
         pos = self._pos(headers) if self.settled is not None else None
         stamped = headers if pos is None else [*(headers or ()), (self._done_header, self.settled.done)]  # type: ignore[union-attr]
         while True:
             try:
-                self._producer.produce(topic, value, key, partition, self._on_delivery, headers=stamped)
+                self._producer.produce(topic, value, key, partition, partial(self._on_delivery, stamped),
+                                       headers=stamped)
                 if pos is not None:
                     self.settled.sent(pos)  # type: ignore[union-attr]
                 break
@@ -323,6 +338,12 @@ class TweetProducer:
             self._since_poll = 0
             self._producer.poll(0)
             self._settle()
+
+    def _fits(self, topic: str, key: bytes | None, value: bytes, headers: list[tuple[str, bytes]] | None) -> bool:
+        """Whether one record, alone in its batch, is within the topic's known ``max.message.bytes``."""
+        limit = self.limits.get(topic)
+        size = len(value) + len(key or b"") + _BATCH_OVERHEAD + sum(len(k) + len(v or b"") for k, v in headers or ())
+        return limit is None or size <= limit
 
     def _too_large(self, topic: str, key: bytes, value: bytes, headers: list[tuple[str, bytes]] | None,
                    why: str) -> None:
