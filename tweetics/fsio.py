@@ -32,6 +32,11 @@ class HadoopFS:
     def __init__(self, spark: Any, base: str) -> None:
         jvm = spark._jvm
         self._jvm = jvm
+        # Each `jvm.org.apache...` chain asks the JVM about every prefix ("org.apache", "org.apache.hadoop", ...):
+        # a failed Class.forName that scans every jar on the classpath, on the batch's path (~10 per batch).
+        # Resolved once here instead (docs/performance.md).
+        self._Path = jvm.org.apache.hadoop.fs.Path
+        self._IOUtils = jvm.org.apache.commons.io.IOUtils
         self._gateway = spark.sparkContext._gateway
         conf = jvm.org.apache.hadoop.conf.Configuration(spark._jsc.hadoopConfiguration())
         conf.set("fs.file.impl", "org.apache.hadoop.fs.RawLocalFileSystem")
@@ -59,12 +64,12 @@ class HadoopFS:
 
     def path(self, relative: str) -> Any:
         """The Hadoop Path of ``relative`` under the base."""
-        return self._jvm.org.apache.hadoop.fs.Path(f"{self.base}/{relative.lstrip('/')}")
+        return self._Path(f"{self.base}/{relative.lstrip('/')}")
 
     def write_atomic(self, relative: str, data: bytes) -> None:
         """Write ``data`` to ``relative`` whole: temporary file, then rename over the target."""
         target = self.path(relative)
-        tmp = self._jvm.org.apache.hadoop.fs.Path(target.getParent(), f".{target.getName()}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = self._Path(target.getParent(), f".{target.getName()}.{uuid.uuid4().hex[:8]}.tmp")
         out = self._fs.create(tmp, True)
         try:
             out.write(bytearray(data))
@@ -111,7 +116,7 @@ class HadoopFS:
         """The whole content of ``relative``."""
         stream = self._fs.open(self.path(relative))
         try:
-            return bytes(self._jvm.org.apache.commons.io.IOUtils.toByteArray(stream))
+            return bytes(self._IOUtils.toByteArray(stream))
         finally:
             stream.close()
 
