@@ -9,7 +9,7 @@
   var RADIUS = 200, TILT = 0.35, STEP = 0.012, FRAME_MS = 40, LINE_EM = 1.164;
   var reduce = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : { matches: false };
   var s = { words: [], els: new Map(), widths: new Map(), angle: 0.6, hover: false, focus: false,
-            paused: false, timer: null, onOpen: null };
+            paused: false, timer: null, onOpen: null, onScreen: true };
 
   function measure(el, key) {
     // Width per px of font size, measured once in the served font.
@@ -97,7 +97,7 @@
   }
 
   function moving() {
-    return !reduce.matches && !s.hover && !s.focus && !s.paused && !document.hidden;
+    return !reduce.matches && !s.hover && !s.focus && !s.paused && !document.hidden && s.onScreen;
   }
 
   function tick() {
@@ -130,6 +130,11 @@
       if (el && s.onOpen) { s.onOpen(el.dataset.key, el); }
     });
     if (document.fonts) { document.fonts.ready.then(function () { s.widths.clear(); draw(); }); }
+    if (window.IntersectionObserver) {  // no frames for a sphere scrolled out of sight
+      new IntersectionObserver(function (entries) {
+        s.onScreen = entries[entries.length - 1].isIntersecting;
+      }).observe(svg);
+    }
     s.timer = setInterval(tick, FRAME_MS);
   }
 
