@@ -152,7 +152,7 @@ def latency(base: str, client: InsecureClient, root: str, end: int, samples: int
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(f"{base}/")
-        page.wait_for_selector("#cloud text.word", timeout=15_000)
+        page.wait_for_selector("#cloud text.word", timeout=90_000)  # a first load parses plotly.js
         page.evaluate(OBSERVE)
         page.click("button.window[data-window='1']")
         page.wait_for_timeout(500)
