@@ -93,6 +93,8 @@ def test_packages_resolve_the_connector_without_local_jars(standalone, stack_env
                                                            webhdfs_url, hdfs_path):
     master, _ = standalone
     env = _env(stack_env)
+    for name in ("TWEETICS_JARS", "SPARK_KAFKA_JARS"):  # the local jars .stack/env names: not used here
+        env.pop(name, None)
     topic = kafka_topic(partitions=2)
     tweets = list(tweetgen.generate(200, T0, 3 * MIN, seed=34))
     _produce(env["KAFKA_BOOTSTRAP_SERVERS"], topic, tweets)
