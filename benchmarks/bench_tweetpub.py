@@ -68,15 +68,6 @@ def _replay(bootstrap: str, recording: Path, topic: str, flt: TweetFilter | None
     common = client_config(bootstrap, kafka_settings())
     producer = TweetProducer(producer_config(bootstrap, extra=kafka_settings(), **props), common, topic)
     producer.ensure_topics(1)
-    acked_bytes = [0]
-    original = producer._on_delivery
-
-    def count_bytes(err, msg) -> None:  # type: ignore[no-untyped-def]
-        if err is None and msg.topic() == topic:
-            acked_bytes[0] += len(msg.value())
-        original(err, msg)
-
-    producer._on_delivery = count_bytes  # type: ignore[method-assign]
     opts = ReplayOptions(paths=[str(recording)], tweet_filter=flt,
                          run=b"bench", progress_tty=False, status_every=3600)
     start = time.perf_counter()
@@ -84,7 +75,7 @@ def _replay(bootstrap: str, recording: Path, topic: str, flt: TweetFilter | None
     elapsed = time.perf_counter() - start
     if counters.failed:
         raise SystemExit(f"bench: {counters.failed} records not delivered")
-    return elapsed, counters.read, acked_bytes[0]
+    return elapsed, counters.read, producer.stats.acked_bytes.get(topic, 0)  # value bytes acknowledged
 
 
 def _perf_test(jars: str, bootstrap: str, topic: str, payload: Path, n: int, props: dict) -> tuple[float, float]:
