@@ -6,7 +6,10 @@ processing rates, batch duration, watermark, records dropped as malformed / non-
 behind the watermark (``numRowsDroppedByWatermark``, counted after its partial aggregation), and
 ``late``: the tweets behind them, recounted exactly by :mod:`tweetics.late` when there were any;
 ``lost_offsets``: Kafka offsets the batch planned to read but never got (deleted by retention before the
-read, skipped under ``failOnDataLoss=false``): the batch's offset range minus the rows the source read.
+read, skipped under ``failOnDataLoss=false``): the batch's offset range minus the rows the source read,
+plus, on a new checkpoint's first batch, ``skipped_offsets``: the offsets below where that batch started
+(``--starting-offsets latest`` on a topic that already held records, or records retention had deleted
+before the job first ran), so that nothing the topic ever held goes uncounted.
 """
 
 from __future__ import annotations
@@ -65,6 +68,20 @@ def lost_offsets(source: dict[str, Any], initial: dict[str, dict[str, int]] | No
     return max(0, planned - int(source.get("numInputRows") or 0))
 
 
+def skipped_offsets(initial: dict[str, dict[str, int]] | None) -> int | None:
+    """Offsets below a new checkpoint's first start (``<checkpoint>/sources/0/0``): never read by this query,
+    skipped by ``--starting-offsets latest`` or gone to retention before the first read. ``None`` when unknown."""
+    if not initial:
+        return None
+    total = 0
+    for parts in initial.values():
+        for begin in (parts or {}).values():
+            if not isinstance(begin, int) or begin < 0:
+                return None  # symbolic (-1 latest, -2 earliest): not resolved, nothing to measure
+            total += begin
+    return total
+
+
 def metrics_line(progress: dict[str, Any], sink: dict[str, Any] | None = None,
                  late_counter: Callable[[dict[str, Any], int], int | None] | None = None,
                  initial_offsets: Callable[[], dict[str, dict[str, int]] | None] | None = None) -> dict[str, Any]:
@@ -100,13 +117,18 @@ def metrics_line(progress: dict[str, Any], sink: dict[str, Any] | None = None,
         "durations_ms": progress.get("durationMs") or {},
     }
     lost: int | None = 0
+    skipped: int | None = 0
     for source in progress.get("sources") or []:
         if source.get("startOffset") is None and source.get("endOffset") is None:
             continue
-        initial = initial_offsets() if initial_offsets and _offsets(source.get("startOffset")) is None else None
+        first = _offsets(source.get("startOffset")) is None  # a new checkpoint's first batch
+        initial = initial_offsets() if initial_offsets and first else None
         found = lost_offsets(source, initial)
-        lost = None if found is None or lost is None else lost + found
-    line["lost_offsets"] = lost
+        before = skipped_offsets(initial) if first else 0
+        skipped = None if before is None or skipped is None else skipped + before
+        lost = None if found is None or lost is None else lost + found + (before or 0)
+    line["lost_offsets"] = lost  # everything never read, the offsets skipped before the first batch included
+    line["skipped_offsets"] = skipped
     line["late"] = late_counter(progress, line["late_groups"]) if late_counter else (
         0 if not line["late_groups"] else None)
     line.update(sink or {})
@@ -146,15 +168,15 @@ class MetricsListener(StreamingQueryListener):
                 self._input_counts(int(line["batch_id"]), {k: int(line.get(k) or 0) for k in INPUT_COUNTERS})
             if self._source_counts is not None and line["batch_id"] is not None and line["timestamp"]:
                 self._source_counts(int(line["batch_id"]), parse_utc_ms(line["timestamp"]), line["sources"])
-            for key in ("input_rows", "valid", *DROP_REASONS, "late", "late_groups", "lost_offsets"):
+            for key in ("input_rows", "valid", *DROP_REASONS, "late", "late_groups", "lost_offsets", "skipped_offsets"):
                 self.totals[key] = self.totals.get(key, 0) + int(line.get(key) or 0)
             if line["late"] is None:  # dropped groups whose tweets could not be recounted
                 self.totals["late_unknown_batches"] = self.totals.get("late_unknown_batches", 0) + 1
             logger.info("batch %s: %s rows in %s ms (%.1f rows/s), watermark %s, malformed %s, non-tweet %s, "
-                        "missing %s, implausible time %s, late %s tweets (%s groups), lost offsets %s", line["batch_id"],
+                        "missing %s, implausible time %s, late %s tweets (%s groups), lost offsets %s (skipped before the first batch %s)", line["batch_id"],
                         line["input_rows"], line["batch_duration_ms"], line["processing_rate"], line["watermark"],
                         line["malformed"], line["non_tweet"], line["missing_fields"], line["implausible_time"],
-                        line["late"], line["late_groups"], line["lost_offsets"])
+                        line["late"], line["late_groups"], line["lost_offsets"], line["skipped_offsets"])
             self._write(line)
             if self._observe is not None:
                 self._observe(line, progress)
