@@ -66,12 +66,23 @@ def main(log_level: str, log_format: str) -> None:
               type=click.Choice(["production", "development"]), help="Flask environment.")
 @click.option("--debug/--no-debug", envvar="TWEETVIZ_DEBUG", default=False,
               help="Flask debug mode: only with --env development --server dev.")
+@click.option("--frame-ancestors", envvar="TWEETVIZ_FRAME_ANCESTORS", metavar="SOURCES",
+              help="Who may embed the page (CSP frame-ancestors): 'none', 'self' or origins such as "
+                   "https://grafana.example.org [default: 'none'].")
+@click.option("--page-title", envvar="TWEETVIZ_PAGE_TITLE", metavar="TEXT",
+              help="Title shown large in presenter mode (at most 120 characters).")
+@click.option("--present-cycle", envvar="TWEETVIZ_PRESENT_CYCLE", type=click.FloatRange(1, 3600), metavar="SECONDS",
+              help="Seconds per view while presenter mode cycles [default: 20].")
+@click.option("--history-minutes", envvar="TWEETVIZ_HISTORY_MINUTES", type=click.IntRange(60, 10080),
+              metavar="MINUTES", help="How far back the series and tag panels read [default: 180].")
 @_clean_errors
 def serve(data: str, host: str, port: int, server: str, workers: int, threads: int, webhdfs_url: str | None,
-          hdfs_user: str | None, poll_interval: float | None, env: str, debug: bool) -> None:
+          hdfs_user: str | None, poll_interval: float | None, env: str, debug: bool, frame_ancestors: str | None,
+          page_title: str | None, present_cycle: float | None, history_minutes: int | None) -> None:
     """Serve the dashboard (page, JSON API, live stream) reading TweeTics output from DATA."""
     settings = _overrides(data=data, webhdfs_url=webhdfs_url, hdfs_user=hdfs_user,
-                          poll_interval=poll_interval, env=env, debug=debug)
+                          poll_interval=poll_interval, env=env, debug=debug, frame_ancestors=frame_ancestors,
+                          page_title=page_title, present_cycle=present_cycle, history_minutes=history_minutes)
     if debug and server != "dev":
         raise ConfigError("--debug needs --server dev (never debug under gunicorn)")
     from . import create_app

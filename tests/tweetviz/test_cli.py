@@ -70,3 +70,20 @@ def test_version_and_the_variables_in_help():
     text = " ".join(CliRunner().invoke(main, ["serve", "--help"]).stdout.split())
     for var in ("TWEETVIZ_DATA", "TWEETVIZ_WEBHDFS_URL", "TWEETVIZ_PORT", "TWEETVIZ_HDFS_USER"):
         assert f"env var: {var}" in text
+
+
+def test_presenter_and_embedding_settings_reach_the_app_and_are_checked(data_dir, monkeypatch):
+    import tweetviz.server as server
+
+    built = []
+    monkeypatch.setattr(server, "run_gunicorn", lambda factory, *a: built.append(factory()))
+    result = CliRunner().invoke(main, ["serve", "--data", f"file://{data_dir}", "--page-title", "Boston tech",
+                                       "--frame-ancestors", "https://grafana.example.org", "--present-cycle", "7",
+                                       "--history-minutes", "240"])
+    assert result.exit_code == 0, result.output
+    config = built[0].config
+    assert (config["PAGE_TITLE"], config["PRESENT_CYCLE"], config["HISTORY_MINUTES"]) == ("Boston tech", 7.0, 240)
+    assert "frame-ancestors https://grafana.example.org" in built[0].test_client().get("/").headers[
+        "Content-Security-Policy"]
+    bad = CliRunner().invoke(main, ["serve", "--data", f"file://{data_dir}", "--frame-ancestors", "'none' 'self'"])
+    assert bad.exit_code == 2 and bad.output.strip().splitlines()[-1].startswith("tweetviz: error: FRAME_ANCESTORS")
