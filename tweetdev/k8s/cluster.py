@@ -81,7 +81,7 @@ def up(lay: Layout, firewall: bool = True) -> dict[str, float]:
     _start(lay, daemons.apiserver(lay))
     wait_for("the API server ready", lambda: kubectl(lay, "get", "--raw", "/readyz", check=False,
                                                      timeout=10).stdout.strip() == "ok",
-             180, _hint(lay, "kube-apiserver"))
+             300, _hint(lay, "kube-apiserver"))
     timings["api ready"] = time.monotonic() - t_start
     _start(lay, daemons.controller_manager(lay))
     _start(lay, daemons.scheduler(lay))
@@ -91,7 +91,7 @@ def up(lay: Layout, firewall: bool = True) -> dict[str, float]:
     images.import_own(lay)
     _start(lay, daemons.kubelet(lay))
     _start(lay, daemons.kube_proxy(lay))
-    wait_for(f"node {layout.NODE_NAME} Ready", lambda: _node_ready(lay), 180, _hint(lay, "kubelet"))
+    wait_for(f"node {layout.NODE_NAME} Ready", lambda: _node_ready(lay), 300, _hint(lay, "kubelet"))
     timings["node ready"] = time.monotonic() - t_start
     kubectl(lay, "apply", "-f", "-", stdin=addons.COREDNS + "---\n" + addons.STORAGE)
     keeper = [sys.executable, "-m", "tweetdev.k8s", "keep-volumes", "--home", str(lay.home),
@@ -99,7 +99,7 @@ def up(lay: Layout, firewall: bool = True) -> dict[str, float]:
     procs.start(lay, "volume-keeper", keeper, f"keep-volumes --home {lay.home}")
     if firewall:
         _start(lay, daemons.kube_router(lay))
-    wait_for("CoreDNS answering kubernetes.default through kube-dns", _dns_answers, 180,
+    wait_for("CoreDNS answering kubernetes.default through kube-dns", _dns_answers, 300,
              lambda: _coredns_state(lay))
     timings["dns answers"] = time.monotonic() - t_start
     timings["total"] = time.monotonic() - t0
