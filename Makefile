@@ -48,7 +48,7 @@ down: venv ## stop the local daemons (data is kept)
 clean-stack: down ## stop the stack and wipe its data and logs
 	rm -rf $(STACK_HOME)
 
-test: venv browser axe docker-engine test-containers k8s-binaries ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed)
+test: venv browser axe docker-engine test-containers ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: venv ## the tests that need no services
