@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
                                     "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic,
                                     "--output", output, "--checkpoint", f"{env['HDFS_URL']}{args.hdfs_root}/checkpoints",
                                     "--window", "1 minute", "--slide", "1 minute", "--watermark", "2 minutes",
-                                    "--trigger", args.trigger, "--starting-offsets", "latest"])
+                                    "--trigger", args.trigger, "--starting-offsets", "latest",
+                                    "--metrics-port", str(args.metrics_port + 1)])
         webhdfs_data = env["WEBHDFS_URL"].replace("http://", "webhdfs://") + f"{args.hdfs_root}/tweetics"
         pipeline.start("tweetviz", [str(BIN / "tweetviz"), "serve", "--data", webhdfs_data,
                                     "--host", "127.0.0.1", "--port", str(args.port)])
@@ -128,9 +129,11 @@ def run(args: argparse.Namespace) -> int:
             argv = [str(BIN / "tweetpub"), "replay", str(DEMO_RECORDING), "--loop", "--speed", str(args.speed),
                     "--bootstrap-servers", env["KAFKA_BOOTSTRAP_SERVERS"], "--topic", args.topic,
                     "--demo-filter"]  # replay keeps everything by default; the demo shows its words and box
-        pipeline.start("tweetpub", argv)
+        pipeline.start("tweetpub", argv + ["--metrics-port", str(args.metrics_port)])
         url = f"http://127.0.0.1:{args.port}/"
         print(f"\ndemo: tweets from {source}\ndemo: open {url}  (a cloud shows within a minute; Ctrl-C stops everything)\n"
+              f"demo: Prometheus metrics: tweetpub http://127.0.0.1:{args.metrics_port}/metrics, the job "
+              f"http://127.0.0.1:{args.metrics_port + 1}/metrics, tweetviz {url}metrics\n"
               f"demo: logs in {stack_dir / 'demo'}", flush=True)
         while not stopping:
             _check(pipeline)
@@ -178,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                    default=os.environ.get("SOURCE") or ("x" if os.environ.get("X_BEARER_TOKEN") else "replay"),
                    help="where the posts come from (env SOURCE; default: the committed recording, or x when "
                         "X_BEARER_TOKEN is set)")
+    p.add_argument("--metrics-port", type=int, default=os.environ.get("DEMO_METRICS_PORT") or "9101",
+                   help="tweetpub's /metrics port; the job's is the next one (env DEMO_METRICS_PORT)")
     p.add_argument("--hdfs-root", default="/demo", help="HDFS folder for the demo's output and checkpoints")
     p.add_argument("--keep-stack", action="store_true", help="leave the stack running on exit even if the demo started it")
     args = p.parse_args(argv)
