@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from tweetdev.stack.procs import cmdline, port_free
 
 from .errors import ClusterError
 from .layout import Layout
@@ -27,13 +28,6 @@ def log_file(lay: Layout, name: str) -> Path:
     return lay.logs / f"{name}.log"
 
 
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
-
-
 def running(lay: Layout, name: str) -> int | None:
     """The pid of daemon ``name`` if it is alive and still ours."""
     try:
@@ -41,18 +35,7 @@ def running(lay: Layout, name: str) -> int | None:
         pid_n = int(pid)
     except (OSError, ValueError):
         return None
-    return pid_n if tag.strip() and tag.strip() in _cmdline(pid_n) else None
-
-
-def port_free(port: int, host: str) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError as e:
-            # An address not yet on any interface is not a clash.
-            return e.errno == 99
-    return True
+    return pid_n if tag.strip() and tag.strip() in cmdline(pid_n) else None
 
 
 def require_ports(ports: dict[int, str]) -> None:

@@ -5,6 +5,7 @@ launcher can tell its own processes from a reused pid and never stops anything i
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -23,7 +24,8 @@ def marker(stack_dir: Path) -> str:
     return f"-Dtweetics.stack={stack_dir}"
 
 
-def _cmdline(pid: int) -> str:
+def cmdline(pid: int) -> str:
+    """The command line of ``pid`` (arguments joined by spaces), or "" when it is gone."""
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
@@ -36,18 +38,19 @@ def running_pid(pid_file: Path, stack_dir: Path) -> int | None:
         pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    if marker(stack_dir) in _cmdline(pid):
+    if marker(stack_dir) in cmdline(pid):
         return pid
     return None
 
 
 def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Nothing listens on ``host:port``; an address on no interface yet (a bridge still to come) is no clash."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
-        except OSError:
-            return False
+        except OSError as e:
+            return e.errno == errno.EADDRNOTAVAIL
     return True
 
 
