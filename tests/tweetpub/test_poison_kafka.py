@@ -125,6 +125,15 @@ def test_a_gzip_bomb_is_read_in_bounded_memory(tmp_path: Path, kafka_bootstrap: 
     assert dead["line"] == 2 and dead["reason"] == "line-too-long" and len(dead["raw"]) == 64 * 1024
 
 
+def _recording_with_a_big_line_21(tmp_path: Path) -> Path:
+    """41 tweets, ids 1..41; line 21 is about 20 KB, over a 4 KiB topic limit."""
+    lines = [_tweet(n) for n in range(1, 21)] + [_tweet(21, text="python " + "y" * 20000)] + \
+            [_tweet(n) for n in range(22, 42)]
+    rec = tmp_path / "rec.jsonl"
+    rec.write_bytes(b"\n".join(lines) + b"\n")
+    return rec
+
+
 def test_a_record_the_broker_refuses_is_dead_lettered_and_resume_loses_nothing(tmp_path: Path, kafka_bootstrap: str,
                                                                                 kafka_topic) -> None:
     topic = f"small-{os.urandom(6).hex()}"
@@ -133,10 +142,7 @@ def test_a_record_the_broker_refuses_is_dead_lettered_and_resume_loses_nothing(t
         fut.result(timeout=60)
     kafka_topic(name=topic + ".dlq")
     try:
-        lines = [_tweet(n) for n in range(1, 21)] + [_tweet(21, text="python " + "y" * 20000)] + \
-                [_tweet(n) for n in range(22, 42)]
-        rec = tmp_path / "rec.jsonl"
-        rec.write_bytes(b"\n".join(lines) + b"\n")
+        rec = _recording_with_a_big_line_21(tmp_path)
         args = [str(rec), "--bootstrap-servers", kafka_bootstrap, "--topic", topic, "--no-filter"]
         res = _replay(*args, timeout=120)
         err = res.stderr.decode()
@@ -168,10 +174,7 @@ def test_resume_resends_a_record_whose_delivery_failed_before_later_ones_succeed
                                     NewTopic(topic + ".dlq", 1, 1, config=small)]).values():
         fut.result(timeout=60)
     try:
-        lines = [_tweet(n) for n in range(1, 21)] + [_tweet(21, text="python " + "y" * 20000)] + \
-                [_tweet(n) for n in range(22, 42)]
-        rec = tmp_path / "rec.jsonl"
-        rec.write_bytes(b"\n".join(lines) + b"\n")
+        rec = _recording_with_a_big_line_21(tmp_path)
         args = [str(rec), "--bootstrap-servers", kafka_bootstrap, "--topic", topic, "--no-filter"]
         res = _replay(*args, timeout=120)
         err = res.stderr.decode()
