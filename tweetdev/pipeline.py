@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -24,15 +25,18 @@ class Pipeline:
     log_dir: Path
     env: dict[str, str]
     children: dict[str, tuple[int, Path]] = field(default_factory=dict)
+    _popen: dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
 
     def start(self, name: str, argv: list[str], extra_env: dict[str, str] | None = None) -> int:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_dir / f"{name}.log"
         env = {**self.env, "PYSPARK_PYTHON": sys.executable, "PYSPARK_DRIVER_PYTHON": sys.executable,
                "PATH": f"{BIN}:{os.environ.get('PATH', '')}", **(extra_env or {})}
-        pid = procs.start(name, argv, self.log_dir / f"{name}.pid", log, env=env)
-        self.children[name] = (pid, log)
-        return pid
+        proc = procs.spawn(argv, log, env=env)
+        (self.log_dir / f"{name}.pid").write_text(f"{proc.pid}\n")
+        self.children[name] = (proc.pid, log)
+        self._popen[name] = proc  # kept, so that its exit status is ours to read (see procs.spawn)
+        return proc.pid
 
     def pid(self, name: str) -> int:
         return self.children[name][0]
@@ -52,6 +56,7 @@ class Pipeline:
             return
         while procs.alive(pid):
             time.sleep(0.05)
+        self._exit_status(name, pid)  # reap it: a restart under the same name starts afresh
 
     def stop(self, name: str, grace: float = 20.0) -> int | None:
         """SIGTERM (the programs flush and exit cleanly), SIGKILL after `grace`; returns the exit status if known."""
@@ -67,7 +72,7 @@ class Pipeline:
             time.sleep(0.1)
         if procs.alive(pid):
             os.killpg(pid, signal.SIGKILL)
-        return wait_status(pid)
+        return self._exit_status(name, pid)
 
     def wait(self, name: str, timeout: float) -> int | None:
         """Wait for a child to exit by itself; its exit status, or None on timeout."""
@@ -78,7 +83,11 @@ class Pipeline:
                 return None
             time.sleep(0.1)
         self.children.pop(name)
-        return wait_status(pid)
+        return self._exit_status(name, pid)
+
+    def _exit_status(self, name: str, pid: int) -> int | None:
+        proc = self._popen.pop(name, None)
+        return proc.wait() if proc is not None else wait_status(pid)
 
     def stop_all(self) -> None:
         # Producer first (it flushes what it holds), then the job, then the dashboard.

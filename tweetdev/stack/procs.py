@@ -64,17 +64,25 @@ def require_ports(ports: dict[int, str]) -> None:
             )
 
 
-def start(name: str, argv: list[str], pid_file: Path, log_file: Path, env: dict[str, str] | None = None) -> int:
-    """Start a daemon in its own session with output appended to log_file; returns its pid."""
+def spawn(argv: list[str], log_file: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``argv`` in its own session with output appended to log_file.
+
+    Keep the returned Popen while the process may end on its own: a Popen dropped while its process runs
+    joins subprocess's cleanup list, and the next Popen anywhere in this interpreter then reaps the exited
+    child, so a later ``waitpid`` finds no exit status.
+    """
     log_file.parent.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
     with open(log_file, "ab") as out:
-        proc = subprocess.Popen(
-            argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env=full_env,
-        )
+        return subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, env=full_env)
+
+
+def start(name: str, argv: list[str], pid_file: Path, log_file: Path, env: dict[str, str] | None = None) -> int:
+    """Start a daemon (see :func:`spawn`) and write its pid file; returns its pid."""
+    proc = spawn(argv, log_file, env)
     pid_file.write_text(f"{proc.pid}\n")
     logger.info("started %s (pid %d), log %s", name, proc.pid, log_file)
     return proc.pid
