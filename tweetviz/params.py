@@ -26,12 +26,9 @@ def check_names(args: Mapping[str, Sequence[str]], allowed: Iterable[str]) -> No
 
 def window(value: str | None, default: int = 5) -> int:
     """Window length in minutes: one of 1, 5, 15, 60."""
-    if value is None:
-        return default
-    choices = ", ".join(map(str, WINDOWS_MINUTES))
-    if not value.isascii() or not value.isdigit() or int(value) not in WINDOWS_MINUTES:
-        raise ValidationError(f"window must be one of {choices} (minutes), got {value[:20]!r}")
-    return int(value)
+    chosen = _minutes_choice("window", value, WINDOWS_MINUTES, default)
+    assert chosen is not None  # default is an int
+    return chosen
 
 
 def count(value: str | None, default: int = 20) -> int:
@@ -77,11 +74,16 @@ def tags(value: str | None) -> list[str]:
 
 def range_minutes(value: str | None, offered: tuple[int, ...], default: int | None = None) -> int | None:
     """Minutes of history for a series or a tag's panel: one of the ranges this server offers."""
+    return _minutes_choice("range", value, offered, default)
+
+
+def _minutes_choice(name: str, value: str | None, offered: tuple[int, ...], default: int | None) -> int | None:
+    """``value`` as one of the ``offered`` minutes, ``default`` when absent; a ValidationError otherwise."""
     if value is None:
         return default
-    choices = ", ".join(map(str, offered))
     if not value.isascii() or not value.isdigit() or int(value) not in offered:
-        raise ValidationError(f"range must be one of {choices} (minutes), got {value[:20]!r}")
+        choices = ", ".join(map(str, offered))
+        raise ValidationError(f"{name} must be one of {choices} (minutes), got {value[:20]!r}")
     return int(value)
 
 
