@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browserhelp import cloud_words
 from tests.e2e.harness import expected_envelopes, topic_ids, truth
 from tweetdev import docker
 from tweetdev.harness import eventually_equal, free_port, get_json
@@ -25,8 +26,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "tweetpub" / "data" / "demo.jsonl.gz"
 FILES = ["-f", str(ROOT / "deploy" / "compose.yaml"), "-f", str(Path(__file__).with_name("compose.e2e.yaml"))]
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "build" / "screenshots"
 
 
 class Compose:
@@ -116,20 +115,8 @@ def test_the_pipeline_in_compose_equals_the_ground_truth(compose, tmp_path):
     assert got == want
 
     # The dashboard, in Chromium, shows the cloud: words, all of them hashtags of the recording.
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Debian chromium is missing at {CHROMIUM}: run `make browser`", pytrace=False)
     tags = {tag.lower() for (_s, _e, tag) in want}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.goto(f"http://127.0.0.1:{compose.ports['TWEETVIZ_HOST_PORT']}/")
-        page.wait_for_function("() => document.querySelectorAll('#cloud text.word').length > 0", timeout=180_000)
-        words = page.evaluate("() => Array.from(document.querySelectorAll('#cloud text.word')).map(e => e.dataset.key)")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "compose-cloud.png"), full_page=True)
-        browser.close()
+    words = cloud_words(f"http://127.0.0.1:{compose.ports['TWEETVIZ_HOST_PORT']}/", "compose-cloud.png")
     assert words and set(words) <= tags, sorted(set(words) - tags)
     print(f"compose: `up` to a live cloud in {live:.0f} s; to final counts and the page in "
           f"{time.monotonic() - started:.0f} s")  # reported, not asserted

@@ -22,6 +22,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from tests.browserhelp import cloud_words
 from tests.e2e.harness import expected_envelopes, topic_ids, truth
 from tweetdev.harness import eventually_equal, get_json, topic_end_offsets, wait_for
 from tweetdev.k8s.layout import NODE_IP
@@ -36,8 +37,6 @@ NS = "tweetics"
 RATE = 40  # tweets/s: the 2,680 demo tweets take about a minute, long enough to lose a broker mid-run
 VIZ_NODEPORT = 31850
 EXTERNAL_NODEPORT_BASE = 31090
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = ROOT / "build" / "screenshots"
 
 # The test's own changes to the overlay: tweetpub replays the demo once (--resume: a restarted pod sends
 # only what Kafka lacks) and starts at zero replicas (the test scales it up once the pipeline is ready);
@@ -419,17 +418,4 @@ def _top(deployed: Deployment) -> bool:
 
 
 def _cloud_words(deployed: Deployment, shot: str) -> list[str]:
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Debian chromium is missing at {CHROMIUM}: run `make browser`", pytrace=False)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.goto(f"{deployed.viz}/")
-        page.wait_for_function("() => document.querySelectorAll('#cloud text.word').length > 0", timeout=180_000)
-        words = page.evaluate("() => Array.from(document.querySelectorAll('#cloud text.word')).map(e => e.dataset.key)")
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / shot), full_page=True)
-        browser.close()
-    return words
+    return cloud_words(f"{deployed.viz}/", shot)
