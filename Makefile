@@ -48,8 +48,8 @@ down: venv ## stop the local daemons (data is kept)
 clean-stack: down ## stop the stack and wipe its data and logs
 	rm -rf $(STACK_HOME)
 
-test: venv browser axe docker-engine test-containers ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed)
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: venv browser axe docker-engine test-containers ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed); the cluster tests are `make test-k8s`
+	$(PY) -m pytest -m 'not k8s' $(PYTEST_ARGS)
 
 test-unit: venv ## the tests that need no services
 	$(PY) -m pytest -m 'not integration' $(PYTEST_ARGS)

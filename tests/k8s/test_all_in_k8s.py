@@ -29,7 +29,7 @@ from tweetdev.k8s.layout import NODE_IP
 
 from .conftest import Kube
 
-pytestmark = [pytest.mark.integration, pytest.mark.browser]
+pytestmark = [pytest.mark.integration, pytest.mark.browser, pytest.mark.k8s]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "tweetpub" / "data" / "demo.jsonl.gz"

@@ -10,7 +10,7 @@ from tweetdev.k8s import images, layout
 
 from .conftest import Kube, eventually
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.k8s]
 
 IMAGE = next(i for i in images.suite_images() if "/tweetpub:" in i)  # it has Python, so pods can serve and ask
 FETCH = ("import sys, urllib.request; "

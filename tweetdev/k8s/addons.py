@@ -1,10 +1,21 @@
-"""What every cluster here gets once the API answers: CoreDNS behind kube-dns and the default StorageClass."""
+"""What every cluster here gets once the API answers: the API server's right to reach the kubelet, CoreDNS
+behind kube-dns and the default StorageClass."""
 from __future__ import annotations
 
 from . import layout
 from .configs import COREDNS_IMAGE
 
 STORAGE_CLASS = "tweetics-local"
+
+# The API server reaches the kubelet (logs, exec, port-forward) as the user of kubeadm's apiserver-kubelet-client
+# certificate; the kubelet authorizes through the API (Webhook), so that user needs kubelet-api-admin, which
+# kubeadm binds at `init` and `init phase certs` alone does not.
+KUBELET_API = """apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "tweetics:kube-apiserver-kubelet-client"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:kubelet-api-admin"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: kube-apiserver-kubelet-client}]
+"""
 
 COREDNS = f"""apiVersion: v1
 kind: ServiceAccount

@@ -93,7 +93,7 @@ def up(lay: Layout, firewall: bool = True) -> dict[str, float]:
     _start(lay, daemons.kube_proxy(lay))
     wait_for(f"node {layout.NODE_NAME} Ready", lambda: _node_ready(lay), 300, _hint(lay, "kubelet"))
     timings["node ready"] = time.monotonic() - t_start
-    kubectl(lay, "apply", "-f", "-", stdin=addons.COREDNS + "---\n" + addons.STORAGE)
+    kubectl(lay, "apply", "-f", "-", stdin=addons.KUBELET_API + "---\n" + addons.COREDNS + "---\n" + addons.STORAGE)
     keeper = [sys.executable, "-m", "tweetdev.k8s", "keep-volumes", "--home", str(lay.home),
               "--state", str(lay.state)]
     procs.start(lay, "volume-keeper", keeper, f"keep-volumes --home {lay.home}")
