@@ -79,6 +79,24 @@ def test_network_policy_peers_exist_when_everything_runs_in_kubernetes(builds) -
                         f"{name(np)}: peer {peer['podSelector']} matches no pod"
 
 
+def test_egress_rules_open_ports_their_peers_listen_on(builds) -> None:
+    """An egress rule to pods must reach something: each port it opens is one its peers listen on. (A kustomize
+    label transformer with includeSelectors once rewrote tweetviz's "to HDFS on 9870" into "to tweetviz on
+    9870": the peer existed, but nothing there listened, and the dashboard never read a count.)"""
+    objs = builds["overlays/all-in-k8s"]
+    for np in (o for o in objs if o["kind"] == "NetworkPolicy"):
+        for rule in np["spec"].get("egress", []):
+            peers = [p["podSelector"] for p in rule.get("to", []) if "podSelector" in p and "namespaceSelector" not in p]
+            if not peers or not rule.get("ports"):
+                continue
+            listening: set[str] = set()
+            for sel in peers:
+                listening |= {port for w in selected_workloads(objs, sel) for port in container_ports(w)}
+            for p in rule["ports"]:
+                assert str(p["port"]) in listening, \
+                    f"{name(np)}: egress to {peers} on {p['port']}, where none of those pods listens"
+
+
 @pytest.mark.parametrize("kustomization", KUSTOMIZATIONS)
 def test_ports_resolve(builds, kustomization: str) -> None:
     objs = builds[kustomization]

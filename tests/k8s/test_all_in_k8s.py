@@ -38,9 +38,9 @@ RATE = 40  # tweets/s: the 2,680 demo tweets take about a minute, long enough to
 VIZ_NODEPORT = 31850
 EXTERNAL_NODEPORT_BASE = 31090
 
-# The test's own changes to the overlay: tweetpub replays the demo once (--resume: a restarted pod sends
-# only what Kafka lacks) and starts at zero replicas (the test scales it up once the pipeline is ready);
-# tweetviz gets a NodePort so the host reaches it through a Service.
+# The test's own changes to the overlay: tweetpub replays the demo once, filtered like the overlay's replay
+# (--resume: a restarted pod sends only what Kafka lacks), and starts at zero replicas (the test scales it
+# up once the pipeline is ready); tweetviz gets a NodePort so the host reaches it through a Service.
 TEST_PATCH = f"""apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -51,7 +51,7 @@ spec:
     spec:
       containers:
         - name: tweetpub
-          args: [replay, /recordings/demo.jsonl.gz, --rate, "{RATE}", --resume,
+          args: [replay, /recordings/demo.jsonl.gz, --rate, "{RATE}", --resume, --demo-filter,
                  --bootstrap-servers, $(KAFKA_BOOTSTRAP_SERVERS), --topic, $(TOPIC)]
 """
 NODEPORT = f"""apiVersion: v1
