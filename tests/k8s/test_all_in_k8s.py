@@ -169,7 +169,7 @@ class Deployment:
     def counts(self, output: str = "/tweetics") -> Any:
         """The job's counts, read with `tweetics counts` in the driver's pod (WebHDFS inside the cluster)."""
         proc = self.kube.exec(self.pod("app.kubernetes.io/component=driver"), "tweetics", "counts",
-                              f"hdfs://hdfs-namenode:8020{output}", "--format", "json", "--webhdfs",
+                              f"hdfs://hdfs-namenode:8020{output}", "--format", "json", "--webhdfs-url",
                               "http://hdfs-namenode:9870", timeout=180)
         if proc.returncode != 0:
             return {"error": proc.stderr[-300:]}
