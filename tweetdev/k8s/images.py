@@ -69,7 +69,9 @@ def import_suite(lay: Layout, names: list[str] | None = None) -> list[str]:
             raise ClusterError(f"the Docker engine has no image {name} (`make images` builds it)")
         image_id = probe.stdout.strip()
         label = f"{name}@{image_id}"
-        marker = lay.state / "imported" / image_id.replace(":", "-")
+        # One marker per name, holding the id last imported under it: a marker per id would skip a name
+        # rebuilt back to an id imported before while containerd's tag still points at a later build.
+        marker = lay.state / "imported" / name.replace("/", "_").replace(":", "_")
         if name in present and marker.exists() and marker.read_text() == label:
             continue
         save = subprocess.Popen([docker, "save", name], stdout=subprocess.PIPE)
