@@ -343,6 +343,11 @@ def test_a_rolling_restart_of_tweetviz_keeps_the_page_live(deployed: Deployment)
         kube.run("rollout", "restart", "deployment/tweetviz")
         proc = kube.run("rollout", "status", "deployment/tweetviz", "--timeout=600s", check=False, timeout=660)
         assert proc.returncode == 0, proc.stderr
+        # The rollout is complete once the new pods are Ready; the old ones are still in their preStop sleep
+        # (phase Running, being deleted). The pings go on until they are gone: the page must outlive them.
+        gone = kube.run("wait", "--for=delete", *(f"pod/{p}" for p in sorted(before)), "--timeout=300s",
+                        check=False, timeout=330)
+        assert gone.returncode == 0, gone.stderr
     finally:
         stop.set()
         pinger.join(10)
