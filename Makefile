@@ -48,8 +48,13 @@ down: venv ## stop the local daemons (data is kept)
 clean-stack: down ## stop the stack and wipe its data and logs
 	rm -rf $(STACK_HOME)
 
-test: venv browser axe docker-engine test-containers ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed); the cluster tests are `make test-k8s`
+# `TEST_K8S=no make test` leaves the cluster tests out (e.g. when PYTEST_ARGS names one area).
+TEST_K8S ?= yes
+
+test: venv browser axe docker-engine test-containers ## run every test against real Kafka, HDFS, Spark and Chromium (starts the stack if needed), then the Kubernetes cluster's (make test-k8s)
 	$(PY) -m pytest -m 'not k8s' $(PYTEST_ARGS)
+	@# Last, in a session of its own: the cluster's pods need the cores the local stack held (its session stops it).
+	$(if $(filter yes,$(TEST_K8S)),$(MAKE) --no-print-directory test-k8s)
 
 test-unit: venv ## the tests that need no services
 	$(PY) -m pytest -m 'not integration' $(PYTEST_ARGS)

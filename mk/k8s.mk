@@ -7,9 +7,8 @@
 #   make k8s-images     k8s-up, then copy the suite's images (`make images`) from Docker into its containerd
 #   make k8s-status     which of its processes run
 #   make k8s-down       stop exactly what k8s-up started and clean the pods' mounts, netns and iptables chains
-#   make test-k8s       the cluster tests (tests/k8s, marker k8s): the cluster itself, then the all-in-k8s
-#                       overlay end to end; not yet part of `make test`: the overlay's replay check still
-#                       fails (tweetdev/k8s/README.md, "Status")
+#   make test-k8s       the cluster tests (tests/k8s, marker k8s): the all-in-k8s overlay end to end, then
+#                       the cluster itself; `make test` runs it last, after its own session
 
 K8S := $(PY) -m tweetdev.k8s
 K8S_DEBS := containerd runc containernetworking-plugins iptables ipset conntrack iproute2
