@@ -69,14 +69,18 @@ def test_selectors_match_pod_labels(builds, kustomization: str) -> None:
             assert selected_workloads(objs, sel), f"{name(np)} applies to no pod"
 
 
+def _pod_peers(rule: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pod selectors of a NetworkPolicy rule's peers in its own namespace."""
+    return [p["podSelector"] for p in rule.get("from", []) + rule.get("to", [])
+            if "podSelector" in p and "namespaceSelector" not in p]
+
+
 def test_network_policy_peers_exist_when_everything_runs_in_kubernetes(builds) -> None:
     objs = builds["overlays/all-in-k8s"]
     for np in (o for o in objs if o["kind"] == "NetworkPolicy"):
         for rule in np["spec"].get("ingress", []) + np["spec"].get("egress", []):
-            for peer in rule.get("from", []) + rule.get("to", []):
-                if "podSelector" in peer and "namespaceSelector" not in peer:
-                    assert selected_workloads(objs, peer["podSelector"]), \
-                        f"{name(np)}: peer {peer['podSelector']} matches no pod"
+            for sel in _pod_peers(rule):
+                assert selected_workloads(objs, sel), f"{name(np)}: peer {sel} matches no pod"
 
 
 def test_egress_rules_open_ports_their_peers_listen_on(builds) -> None:
@@ -86,7 +90,7 @@ def test_egress_rules_open_ports_their_peers_listen_on(builds) -> None:
     objs = builds["overlays/all-in-k8s"]
     for np in (o for o in objs if o["kind"] == "NetworkPolicy"):
         for rule in np["spec"].get("egress", []):
-            peers = [p["podSelector"] for p in rule.get("to", []) if "podSelector" in p and "namespaceSelector" not in p]
+            peers = _pod_peers(rule)
             if not peers or not rule.get("ports"):
                 continue
             listening: set[str] = set()
